@@ -1,0 +1,272 @@
+// Control UI: credentials, connection state, health/status panels, config viewer.
+// Everything is rendered with textContent; nothing from the server becomes markup.
+import { GatewayClient } from '/gateway-client.js';
+
+const TOKEN_KEY = 'openclaw.gateway.token';
+
+// localStorage can be disabled or full; then the token lives in memory only.
+function storage(fn) {
+  try {
+    return fn(localStorage);
+  } catch {
+    return null;
+  }
+}
+const store = {
+  get: () => storage((s) => s.getItem(TOKEN_KEY)) || '',
+  set: (token) => storage((s) => s.setItem(TOKEN_KEY, token)),
+  clear: () => storage((s) => s.removeItem(TOKEN_KEY)),
+};
+
+// A link like /#token=<hex> hands us the token once; it must not stay in the URL or history.
+function adoptFragmentToken() {
+  if (!location.hash) return;
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('token');
+  if (token === null) return;
+  if (token.trim()) store.set(token.trim());
+  params.delete('token');
+  const rest = params.toString();
+  history.replaceState(history.state, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+}
+
+adoptFragmentToken();
+
+const client = new GatewayClient();
+let auth = null; // { token } | { password } while we have credentials
+let editing = false; // user asked to change credentials while connected
+
+// Every element with an id, as ui.camelCase (conn-state -> ui.connState).
+const ui = Object.fromEntries(
+  Array.from(document.querySelectorAll('[id]'), (el) => [el.id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), el]),
+);
+
+// ---- formatting -----------------------------------------------------------
+
+function duration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
+  let s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  s %= 60;
+  if (d) return `${d}d ${h}h`;
+  if (h) return `${h}h ${m}m`;
+  if (m) return `${m}m ${s}s`;
+  return `${s}s`;
+}
+
+const time = (ts) => (typeof ts === 'number' ? new Date(ts).toLocaleTimeString() : '');
+
+function text(v) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'string') return v || '—';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) return v.join(', ') || '—';
+  const s = JSON.stringify(v);
+  return s.length > 160 ? `${s.slice(0, 157)}…` : s;
+}
+
+function bind(b) {
+  if (!b || typeof b !== 'object') return text(b);
+  const hosts = Array.isArray(b.hosts) ? b.hosts.join(', ') : b.hosts;
+  return [b.mode, hosts, b.port != null ? `port ${b.port}` : ''].filter(Boolean).join(' · ');
+}
+
+function connections(c) {
+  if (c && typeof c === 'object' && !Array.isArray(c)) {
+    return Object.entries(c).map(([k, v]) => `${k} ${text(v)}`).join(', ');
+  }
+  return text(c);
+}
+
+// Known fields first, in a fixed order, then whatever else the server sent.
+function rows(obj, known) {
+  const out = [];
+  for (const [key, label, fmt] of known) {
+    if (obj[key] !== undefined) out.push([key, label, (fmt ?? text)(obj[key])]);
+  }
+  const seen = new Set(known.map((k) => k[0]));
+  for (const [key, value] of Object.entries(obj)) {
+    if (!seen.has(key)) out.push([key, key, text(value)]);
+  }
+  return out;
+}
+
+function renderList(dl, list) {
+  dl.replaceChildren(
+    ...list.flatMap(([key, label, value]) => {
+      const dt = document.createElement('dt');
+      const dd = document.createElement('dd');
+      dt.textContent = label;
+      dd.textContent = value;
+      dd.dataset.key = key;
+      return [dt, dd];
+    }),
+  );
+}
+
+function renderError(dl, err) {
+  const dd = document.createElement('dd');
+  dd.className = 'error';
+  dd.textContent = err?.message ?? String(err);
+  dl.replaceChildren(dd);
+}
+
+// ---- panels ---------------------------------------------------------------
+
+const HEALTH = [
+  ['status', 'Status', (v) => v],
+  ['ok', 'OK', (v) => (v ? 'yes' : 'no')],
+  ['version', 'Version'],
+  ['uptimeMs', 'Uptime', duration],
+  ['ts', 'Checked', time],
+];
+const STATUS = [
+  ['version', 'Version'],
+  ['pid', 'PID'],
+  ['uptimeMs', 'Uptime', duration],
+  ['bind', 'Bind', bind],
+  ['auth', 'Auth', (a) => (a && typeof a === 'object' && 'mode' in a ? text(a.mode) : text(a))],
+  ['connections', 'Connections', connections],
+  ['stateDir', 'State dir'],
+  ['configPath', 'Config'],
+];
+
+let inflight = null;
+function refresh() {
+  inflight ??= Promise.all([
+    client.request('health').then((p) => renderList(ui.healthPanel, rows(p ?? {}, HEALTH)), (e) => renderError(ui.healthPanel, e)),
+    client.request('status').then((p) => renderList(ui.statusPanel, rows(p ?? {}, STATUS)), (e) => renderError(ui.statusPanel, e)),
+  ]).finally(() => {
+    inflight = null;
+    ui.updatedAt.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  });
+  return inflight;
+}
+
+async function loadConfig() {
+  ui.configReload.disabled = true;
+  try {
+    const p = await client.request('config.get');
+    ui.configView.textContent = JSON.stringify(p?.config ?? null, null, 2);
+    const meta = [p?.path, p?.exists === false ? 'file missing' : '', p?.valid === false ? 'invalid' : 'valid'];
+    if (p?.hash) meta.push(`hash ${String(p.hash).slice(0, 12)}`);
+    ui.configMeta.textContent = meta.filter(Boolean).join(' · ');
+  } catch (err) {
+    ui.configView.textContent = '';
+    ui.configMeta.textContent = `config.get failed: ${err.message}`;
+  } finally {
+    ui.configReload.disabled = client.state !== 'connected';
+  }
+}
+
+function renderSession(hello) {
+  renderList(ui.sessionPanel, [
+    ['server', 'Gateway', text(hello?.server?.version)],
+    ['connId', 'Connection', text(hello?.server?.connId)],
+    ['protocol', 'Protocol', text(hello?.protocol)],
+    ['role', 'Role', text(hello?.auth?.role)],
+    ['scopes', 'Scopes', text(hello?.auth?.scopes)],
+    ['authMode', 'Auth mode', text(hello?.snapshot?.authMode)],
+  ]);
+}
+
+// ---- connection + credentials ---------------------------------------------
+
+function showAuthCard() {
+  const visible = editing || !auth || client.authFailed;
+  ui.authCard.hidden = !visible;
+  ui.changeBtn.hidden = visible;
+  ui.forgetBtn.hidden = !auth && !store.get();
+  ui.forgetBtn.textContent = auth?.password != null ? 'Sign out' : 'Forget token';
+}
+
+function onState({ state, error, retryInMs }) {
+  ui.connState.textContent = state;
+  ui.connState.dataset.state = state;
+  document.body.dataset.state = state;
+  ui.connRetry.textContent = retryInMs ? `retrying in ${Math.round(retryInMs / 1000)} s` : '';
+  ui.connError.textContent = error ? error.message : '';
+  ui.connError.hidden = !error;
+  ui.configReload.disabled = state !== 'connected';
+  if (state === 'connected') editing = false;
+  showAuthCard();
+  const idle = !document.activeElement || document.activeElement === document.body;
+  if (client.authFailed && !ui.authCard.hidden && idle) (mode() === 'password' ? ui.passwordInput : ui.tokenInput).focus();
+}
+
+function connect(next) {
+  auth = next;
+  client.start(next);
+}
+
+client.addEventListener('state', (ev) => onState(ev.detail));
+client.addEventListener('hello', (ev) => {
+  // Only a token the gateway accepted is worth keeping.
+  if (auth?.token) store.set(auth.token);
+  showAuthCard();
+  renderSession(ev.detail);
+  refresh();
+  loadConfig();
+});
+client.addEventListener('message', (ev) => {
+  if (ev.detail.event === 'tick') refresh();
+});
+
+function mode() {
+  return ui.authForm.elements.namedItem('mode').value;
+}
+
+function syncMode() {
+  const pw = mode() === 'password';
+  ui.tokenField.hidden = pw;
+  ui.passwordField.hidden = !pw;
+  ui.formError.hidden = true;
+}
+
+ui.authForm.addEventListener('change', (ev) => {
+  if (ev.target.name === 'mode') syncMode();
+});
+
+ui.authForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const pw = mode() === 'password';
+  const input = pw ? ui.passwordInput : ui.tokenInput;
+  const value = pw ? input.value : input.value.trim();
+  if (!value) {
+    ui.formError.textContent = pw ? 'Enter the gateway password.' : 'Paste the gateway token.';
+    ui.formError.hidden = false;
+    input.focus();
+    return;
+  }
+  ui.formError.hidden = true;
+  input.value = '';
+  editing = false;
+  connect(pw ? { password: value } : { token: value });
+});
+
+ui.forgetBtn.addEventListener('click', () => {
+  store.clear();
+  auth = null;
+  client.stop();
+  for (const dl of [ui.healthPanel, ui.statusPanel, ui.sessionPanel]) dl.replaceChildren();
+  ui.configView.textContent = '';
+  ui.configMeta.textContent = '';
+  ui.updatedAt.textContent = '';
+  showAuthCard();
+  ui.tokenInput.focus();
+});
+
+ui.changeBtn.addEventListener('click', () => {
+  editing = true;
+  showAuthCard();
+  ui.tokenInput.focus();
+});
+
+ui.configReload.addEventListener('click', loadConfig);
+
+syncMode();
+const saved = store.get();
+if (saved) connect({ token: saved });
+else onState({ state: 'disconnected', error: null, retryInMs: 0 });
