@@ -44,7 +44,7 @@ const ui = Object.fromEntries(
 // ---- formatting -----------------------------------------------------------
 
 function duration(ms) {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   let s = Math.floor(ms / 1000);
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
@@ -52,53 +52,53 @@ function duration(ms) {
   s %= 60;
   if (d) return `${d}d ${h}h`;
   if (h) return `${h}h ${m}m`;
-  if (m) return `${m}m ${s}s`;
-  return `${s}s`;
+  return m ? `${m}m ${s}s` : `${s}s`;
 }
 
-const time = (ts) => (typeof ts === 'number' ? new Date(ts).toLocaleTimeString() : '');
-
-function text(v) {
-  if (v === null || v === undefined) return '—';
-  if (typeof v === 'string') return v || '—';
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) return v.join(', ') || '—';
-  const s = JSON.stringify(v);
-  return s.length > 160 ? `${s.slice(0, 157)}…` : s;
-}
-
-function bind(b) {
-  if (!b || typeof b !== 'object') return text(b);
-  const hosts = Array.isArray(b.hosts) ? b.hosts.join(', ') : b.hosts;
-  return [b.mode, hosts, b.port != null ? `port ${b.port}` : ''].filter(Boolean).join(' · ');
-}
-
-function connections(c) {
-  if (c && typeof c === 'object' && !Array.isArray(c)) {
-    return Object.entries(c).map(([k, v]) => `${k} ${text(v)}`).join(', ');
+// The key says how to show a value: uptimeMs is a duration, rssBytes a size, ts a time.
+function fmt(key, v) {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'number') {
+    if (key.endsWith('Ms')) return duration(v);
+    if (key.endsWith('Bytes')) return `${(v / 1048576).toFixed(1)} MiB`;
+    if (key === 'ts') return new Date(v).toLocaleTimeString();
   }
-  return text(c);
+  if (typeof v === 'string' && key.endsWith('At') && Date.parse(v)) return new Date(v).toLocaleString();
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (Array.isArray(v)) {
+    if (!v.length) return 'none';
+    return v.every((x) => typeof x !== 'object') ? v.join(', ') : `${v.length} entries`;
+  }
+  if (typeof v === 'object') {
+    const e = Object.entries(v);
+    return e.length ? e.map(([k, x]) => `${label(k).toLowerCase()} ${fmt(k, x)}`).join(' · ') : 'none';
+  }
+  return String(v);
 }
 
-// Known fields first, in a fixed order, then whatever else the server sent.
-function rows(obj, known) {
-  const out = [];
-  for (const [key, label, fmt] of known) {
-    if (obj[key] !== undefined) out.push([key, label, (fmt ?? text)(obj[key])]);
-  }
-  const seen = new Set(known.map((k) => k[0]));
-  for (const [key, value] of Object.entries(obj)) {
-    if (!seen.has(key)) out.push([key, key, text(value)]);
-  }
-  return out;
+const LABELS = { ok: 'OK', pid: 'PID', ts: 'Checked', configPath: 'Config file', bootId: 'Boot ID', controlUi: 'Control UI' };
+function label(key) {
+  const s = key.replace(/(Ms|Bytes)$/, '').replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase();
+  return LABELS[key] ?? s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+const FORMAT = {
+  bind: (b) => [b?.mode, fmt('hosts', b?.hosts), b?.port != null ? `port ${b.port}` : ''].filter(Boolean).join(' · '),
+  auth: (a) => fmt('mode', a?.mode),
+};
+
+// Fields in `order` first, then whatever else the server sent.
+function rows(obj, order) {
+  const keys = [...order.filter((k) => k in obj), ...Object.keys(obj).filter((k) => !order.includes(k))];
+  return keys.map((k) => [k, label(k), (FORMAT[k] ?? ((v) => fmt(k, v)))(obj[k])]);
 }
 
 function renderList(dl, list) {
   dl.replaceChildren(
-    ...list.flatMap(([key, label, value]) => {
+    ...list.flatMap(([key, name, value]) => {
       const dt = document.createElement('dt');
       const dd = document.createElement('dd');
-      dt.textContent = label;
+      dt.textContent = name;
       dd.textContent = value;
       dd.dataset.key = key;
       return [dt, dd];
@@ -115,23 +115,8 @@ function renderError(dl, err) {
 
 // ---- panels ---------------------------------------------------------------
 
-const HEALTH = [
-  ['status', 'Status', (v) => v],
-  ['ok', 'OK', (v) => (v ? 'yes' : 'no')],
-  ['version', 'Version'],
-  ['uptimeMs', 'Uptime', duration],
-  ['ts', 'Checked', time],
-];
-const STATUS = [
-  ['version', 'Version'],
-  ['pid', 'PID'],
-  ['uptimeMs', 'Uptime', duration],
-  ['bind', 'Bind', bind],
-  ['auth', 'Auth', (a) => (a && typeof a === 'object' && 'mode' in a ? text(a.mode) : text(a))],
-  ['connections', 'Connections', connections],
-  ['stateDir', 'State dir'],
-  ['configPath', 'Config'],
-];
+const HEALTH = ['status', 'ready', 'phase', 'version', 'uptimeMs', 'ts'];
+const STATUS = ['version', 'phase', 'pid', 'uptimeMs', 'bind', 'auth', 'connections', 'stateDir', 'configPath'];
 
 let inflight = null;
 function refresh() {
@@ -161,15 +146,16 @@ async function loadConfig() {
   }
 }
 
-function renderSession(hello) {
-  renderList(ui.sessionPanel, [
-    ['server', 'Gateway', text(hello?.server?.version)],
-    ['connId', 'Connection', text(hello?.server?.connId)],
-    ['protocol', 'Protocol', text(hello?.protocol)],
-    ['role', 'Role', text(hello?.auth?.role)],
-    ['scopes', 'Scopes', text(hello?.auth?.scopes)],
-    ['authMode', 'Auth mode', text(hello?.snapshot?.authMode)],
-  ]);
+function renderSession(h) {
+  const list = [
+    ['server', 'Gateway', h?.server?.version],
+    ['connId', 'Connection', h?.server?.connId],
+    ['protocol', 'Protocol', h?.protocol],
+    ['role', 'Role', h?.auth?.role],
+    ['scopes', 'Scopes', h?.auth?.scopes],
+    ['authMode', 'Auth mode', h?.snapshot?.authMode],
+  ];
+  renderList(ui.sessionPanel, list.map(([k, name, v]) => [k, name, fmt(k, v)]));
 }
 
 // ---- connection + credentials ---------------------------------------------
