@@ -20,14 +20,15 @@ const store = {
 
 // A link like /#token=<hex> hands us the token once; it must not stay in the URL or history.
 function adoptFragmentToken() {
-  if (!location.hash) return;
+  if (!location.hash) return '';
   const params = new URLSearchParams(location.hash.slice(1));
   const token = params.get('token');
-  if (token === null) return;
+  if (token === null) return '';
   if (token.trim()) store.set(token.trim());
   params.delete('token');
   const rest = params.toString();
   history.replaceState(history.state, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+  return token.trim();
 }
 
 adoptFragmentToken();
@@ -120,10 +121,9 @@ const STATUS = ['version', 'phase', 'pid', 'uptimeMs', 'bind', 'auth', 'connecti
 
 let inflight = null;
 function refresh() {
-  inflight ??= Promise.all([
-    client.request('health').then((p) => renderList(ui.healthPanel, rows(p ?? {}, HEALTH)), (e) => renderError(ui.healthPanel, e)),
-    client.request('status').then((p) => renderList(ui.statusPanel, rows(p ?? {}, STATUS)), (e) => renderError(ui.statusPanel, e)),
-  ]).finally(() => {
+  const load = (method, dl, order) =>
+    client.request(method).then((p) => renderList(dl, rows(p ?? {}, order)), (e) => renderError(dl, e));
+  inflight ??= Promise.all([load('health', ui.healthPanel, HEALTH), load('status', ui.statusPanel, STATUS)]).finally(() => {
     inflight = null;
     ui.updatedAt.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   });
@@ -147,15 +147,9 @@ async function loadConfig() {
 }
 
 function renderSession(h) {
-  const list = [
-    ['server', 'Gateway', h?.server?.version],
-    ['connId', 'Connection', h?.server?.connId],
-    ['protocol', 'Protocol', h?.protocol],
-    ['role', 'Role', h?.auth?.role],
-    ['scopes', 'Scopes', h?.auth?.scopes],
-    ['authMode', 'Auth mode', h?.snapshot?.authMode],
-  ];
-  renderList(ui.sessionPanel, list.map(([k, name, v]) => [k, name, fmt(k, v)]));
+  const s = { gateway: h?.server?.version, connection: h?.server?.connId, protocol: h?.protocol };
+  Object.assign(s, { role: h?.auth?.role, scopes: h?.auth?.scopes, authMode: h?.snapshot?.authMode });
+  renderList(ui.sessionPanel, rows(s, []));
 }
 
 // ---- connection + credentials ---------------------------------------------
@@ -251,6 +245,11 @@ ui.changeBtn.addEventListener('click', () => {
 });
 
 ui.configReload.addEventListener('click', loadConfig);
+// Pasting a #token= link into an open tab changes only the hash: no reload happens.
+addEventListener('hashchange', () => {
+  const token = adoptFragmentToken();
+  if (token) connect({ token });
+});
 
 syncMode();
 const saved = store.get();
