@@ -202,18 +202,35 @@ function watchConfig(paths: StatePaths, logger: Logger, onChange: () => void): f
 
 /** Run in the foreground until a signal; resolves with the exit code. */
 export async function runGatewayForeground(options: RunOptions = {}): Promise<number> {
-  const gateway = await startGateway(options);
+  // Handlers go in before anything starts: a SIGTERM during startup must drain, not kill.
+  let signalled: NodeJS.Signals | undefined;
+  let onStopped: ((code: number) => void) | undefined;
+  let gateway: RunningGateway | undefined;
+  const stopNow = (signal: NodeJS.Signals) => {
+    const deadline = setTimeout(() => onStopped?.(EXIT.OK), SHUTDOWN_DEADLINE_MS - 250);
+    deadline.unref();
+    void gateway!.stop(signal).then(() => {
+      clearTimeout(deadline);
+      onStopped?.(EXIT.OK);
+    });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = signal;
+    if (gateway) stopNow(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    gateway = await startGateway(options);
+  } catch (err) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    throw err;
+  }
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      const deadline = setTimeout(() => resolve(EXIT.OK), SHUTDOWN_DEADLINE_MS - 250);
-      deadline.unref();
-      void gateway.stop(signal).then(() => {
-        clearTimeout(deadline);
-        resolve(EXIT.OK);
-      });
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    onStopped = resolve;
+    if (signalled) stopNow(signalled);
   });
 }
 
