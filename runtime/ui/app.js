@@ -66,6 +66,7 @@ function fmt(key, v) {
   }
   if (typeof v === 'string' && key.endsWith('At') && Date.parse(v)) return new Date(v).toLocaleString();
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (key === 'hash' && typeof v === 'string') return v.slice(0, 12);
   if (Array.isArray(v)) {
     if (!v.length) return 'none';
     return v.every((x) => typeof x !== 'object') ? v.join(', ') : `${v.length} entries`;
@@ -137,6 +138,7 @@ async function loadConfig() {
     ui.configView.textContent = JSON.stringify(p?.config ?? null, null, 2);
     const meta = [p?.path, p?.exists === false ? 'file missing' : '', p?.valid === false ? 'invalid' : 'valid'];
     if (p?.hash) meta.push(`hash ${String(p.hash).slice(0, 12)}`);
+    if (p?.issues?.length) meta.push(`issues: ${p.issues.join('; ')}`);
     ui.configMeta.textContent = meta.filter(Boolean).join(' · ');
   } catch (err) {
     ui.configView.textContent = '';
