@@ -138,9 +138,9 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
     context.phase = 'started';
     const host = resolved.settings.bind.loopbackOnly ? (resolved.settings.bind.hosts[0] ?? '127.0.0.1') : '127.0.0.1';
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+    if (!resolved.settings.bind.loopbackOnly) logger.warn('gateway.non_loopback', { hosts: resolved.settings.bind.hosts.join(','), hint: 'reachable from other machines; keep the token secret' });
     logger.info('gateway.listening', { url, bind: resolved.settings.bind.mode, hosts: resolved.settings.bind.hosts.join(','), auth: resolved.settings.auth.mode, pid: process.pid, version: context.version });
     if (resolved.needsToken) announceToken(options, paths, url, resolved.settings.auth.token!);
-    if (!resolved.settings.bind.loopbackOnly) logger.warn('gateway.non_loopback', { hosts: resolved.settings.bind.hosts.join(','), hint: 'reachable from other machines; keep the token secret' });
 
     const watcher = watchConfig(paths, logger, () => reload().catch((err) => logger.error('config.reload_failed', { reason: (err as Error).message.replace(/\n\s*/g, '; ') })));
 
