@@ -35,14 +35,13 @@ adoptFragmentToken();
 
 const client = new GatewayClient();
 let auth = null; // { token } | { password } while we have credentials
-let editing = false; // user asked to change credentials while connected
 
 // Every element with an id, as ui.camelCase (conn-state -> ui.connState).
 const ui = Object.fromEntries(
   Array.from(document.querySelectorAll('[id]'), (el) => [el.id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), el]),
 );
 
-// ---- formatting -----------------------------------------------------------
+// ---- formatting
 
 function duration(ms) {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -115,7 +114,7 @@ function renderError(dl, err) {
   dl.replaceChildren(dd);
 }
 
-// ---- panels ---------------------------------------------------------------
+// ---- panels
 
 const HEALTH = ['status', 'ready', 'phase', 'version', 'uptimeMs', 'ts'];
 const STATUS = ['version', 'phase', 'pid', 'uptimeMs', 'bind', 'auth', 'connections', 'stateDir', 'configPath'];
@@ -154,12 +153,10 @@ function renderSession(h) {
   renderList(ui.sessionPanel, rows(s, []));
 }
 
-// ---- connection + credentials ---------------------------------------------
+// ---- connection + credentials
 
 function showAuthCard() {
-  const visible = editing || !auth || client.authFailed;
-  ui.authCard.hidden = !visible;
-  ui.changeBtn.hidden = visible;
+  ui.authCard.hidden = Boolean(auth) && !client.authFailed;
   ui.forgetBtn.hidden = !auth && !store.get();
   ui.forgetBtn.textContent = auth?.password != null ? 'Sign out' : 'Forget token';
 }
@@ -172,10 +169,9 @@ function onState({ state, error, retryInMs }) {
   ui.connError.textContent = error ? error.message : '';
   ui.connError.hidden = !error;
   ui.configReload.disabled = state !== 'connected';
-  if (state === 'connected') editing = false;
   showAuthCard();
   const idle = !document.activeElement || document.activeElement === document.body;
-  if (client.authFailed && !ui.authCard.hidden && idle) (mode() === 'password' ? ui.passwordInput : ui.tokenInput).focus();
+  if (client.authFailed && idle) field().focus();
 }
 
 function connect(next) {
@@ -196,9 +192,8 @@ client.addEventListener('message', (ev) => {
   if (ev.detail.event === 'tick') refresh();
 });
 
-function mode() {
-  return ui.authForm.elements.namedItem('mode').value;
-}
+const mode = () => ui.authForm.elements.namedItem('mode').value;
+const field = () => (mode() === 'password' ? ui.passwordInput : ui.tokenInput);
 
 function syncMode() {
   const pw = mode() === 'password';
@@ -214,7 +209,7 @@ ui.authForm.addEventListener('change', (ev) => {
 ui.authForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   const pw = mode() === 'password';
-  const input = pw ? ui.passwordInput : ui.tokenInput;
+  const input = field();
   const value = pw ? input.value : input.value.trim();
   if (!value) {
     ui.formError.textContent = pw ? 'Enter the gateway password.' : 'Paste the gateway token.';
@@ -224,7 +219,6 @@ ui.authForm.addEventListener('submit', (ev) => {
   }
   ui.formError.hidden = true;
   input.value = '';
-  editing = false;
   connect(pw ? { password: value } : { token: value });
 });
 
@@ -237,13 +231,7 @@ ui.forgetBtn.addEventListener('click', () => {
   ui.configMeta.textContent = '';
   ui.updatedAt.textContent = '';
   showAuthCard();
-  ui.tokenInput.focus();
-});
-
-ui.changeBtn.addEventListener('click', () => {
-  editing = true;
-  showAuthCard();
-  ui.tokenInput.focus();
+  field().focus();
 });
 
 ui.configReload.addEventListener('click', loadConfig);

@@ -51,7 +51,6 @@ export class GatewayClient extends EventTarget {
   #pending = new Map();
   #state = 'disconnected';
   #error = null;
-  #hello = null;
   #attempt = 0;
   #retryTimer = 0;
   #watchTimer = 0;
@@ -65,8 +64,6 @@ export class GatewayClient extends EventTarget {
   }
 
   get state() { return this.#state; }
-  get error() { return this.#error; }
-  get hello() { return this.#hello; }
   get authFailed() { return isAuthFailure(this.#error); }
 
   /** (Re)connect now with the given auth, { token } or { password }; resets the backoff. */
@@ -168,7 +165,6 @@ export class GatewayClient extends EventTarget {
     try {
       const hello = await this.#call(ws, 'connect', params);
       if (ws !== this.#ws) return;
-      this.#hello = hello;
       this.#error = null;
       this.#attempt = 0;
       this.#setState('connected');
@@ -225,7 +221,6 @@ export class GatewayClient extends EventTarget {
     clearInterval(this.#watchTimer);
     const ws = this.#ws;
     this.#ws = null;
-    this.#hello = null;
     this.#failPending();
     if (ws && ws.readyState < WebSocket.CLOSING) ws.close(1000);
   }

@@ -133,7 +133,7 @@ describe('control ui: token auth', { skip }, () => {
       assert.notEqual(await state(page).textContent(), 'connected');
       gw = await startGateway({ token, config, env, stateDir, args: ['--port', String(port)] });
       // Backoff is 1 s, 2 s, 4 s ...: the restarted gateway is found within a few tries.
-      await waitConnected(page, 20_000);
+      await waitConnected(page, 35_000);
       await page.locator('#status-panel dd[data-key="pid"]', { hasText: String(gw.proc.pid) }).waitFor();
       assertNoCspViolations(errors);
     });
