@@ -16,7 +16,7 @@ import { detectContainer } from './bind.js';
 import type { GatewayContext } from './context.js';
 import { acquireLock, type GatewayLock } from './lock.js';
 import { GatewayServer } from './server.js';
-import { resolveSettings, type GatewayFlags } from './settings.js';
+import { allowedOriginsFor, resolveSettings, type GatewayFlags } from './settings.js';
 import { applyConfigEnv } from '../config/env-block.js';
 
 export interface RunOptions extends GatewayFlags {
@@ -119,7 +119,7 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
         nextSettings.settings.auth.password !== context.settings.auth.password;
       logger.addSecret(nextSettings.settings.auth.token);
       logger.addSecret(nextSettings.settings.auth.password);
-      context.settings = { ...nextSettings.settings, port: context.settings.port, bind: context.settings.bind };
+      context.settings = { ...nextSettings.settings, port: context.settings.port, bind: context.settings.bind, allowedOrigins: allowedOriginsFor(next.config, context.settings.port) };
       context.config = next;
       loaded = next;
       const level = next.config.logging?.level;
@@ -131,9 +131,7 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
 
     const port = await server.listen();
     context.settings.port = port;
-    if (!context.settings.allowedOrigins.some((o) => o.endsWith(`:${port}`))) {
-      context.settings.allowedOrigins.push(`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`);
-    }
+    context.settings.allowedOrigins = allowedOriginsFor(loaded.config, port);
     lock?.update({ port });
     context.phase = 'started';
     const host = resolved.settings.bind.loopbackOnly ? (resolved.settings.bind.hosts[0] ?? '127.0.0.1') : '127.0.0.1';

@@ -90,7 +90,7 @@ export function resolveSettings(flags: GatewayFlags, config: OpenclawConfig, env
   }
   const auth: AuthSettings = { mode, ...(token ? { token } : {}), ...(password ? { password } : {}) };
 
-  const allowedOrigins = [...new Set([...(gw.controlUi?.allowedOrigins ?? []), ...defaultOrigins(port)])];
+  const allowedOrigins = allowedOriginsFor(config, port);
   return {
     needsToken,
     settings: {
@@ -109,4 +109,9 @@ export function resolveSettings(flags: GatewayFlags, config: OpenclawConfig, env
       },
     },
   };
+}
+
+/** Configured origins plus the loopback ones for the port actually bound (not 0). */
+export function allowedOriginsFor(config: OpenclawConfig, port: number): string[] {
+  return [...new Set([...(config.gateway?.controlUi?.allowedOrigins ?? []), ...(port > 0 ? defaultOrigins(port) : [])])];
 }
