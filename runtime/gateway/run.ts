@@ -74,8 +74,9 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
     lock = await acquireLock(paths.lockSocket, { pid: process.pid, port: null, hosts: resolved.settings.bind.hosts, startedAt: new Date(startedAt).toISOString(), stateDir: paths.stateDir, version: version() });
   }
 
+  const generatedToken = resolved.needsToken;
   try {
-    if (resolved.needsToken) {
+    if (generatedToken) {
       const token = generateToken();
       await upsertDotenv(paths.envFile, { OPENCLAW_GATEWAY_TOKEN: token });
       env.OPENCLAW_GATEWAY_TOKEN = token;
@@ -138,7 +139,7 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
     if (!resolved.settings.bind.loopbackOnly) logger.warn('gateway.non_loopback', { hosts: resolved.settings.bind.hosts.join(','), hint: 'reachable from other machines; keep the token secret' });
     logger.info('gateway.listening', { url, bind: resolved.settings.bind.mode, hosts: resolved.settings.bind.hosts.join(','), auth: resolved.settings.auth.mode, pid: process.pid, version: context.version });
-    if (resolved.needsToken) announceToken(options, paths, url, resolved.settings.auth.token!);
+    if (generatedToken) announceToken(options, paths, url, resolved.settings.auth.token!);
 
     const watcher = watchConfig(paths, logger, () => reload().catch((err) => logger.error('config.reload_failed', { reason: (err as Error).message.replace(/\n\s*/g, '; ') })));
 

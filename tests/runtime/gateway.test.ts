@@ -6,7 +6,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { detectContainer, resolveBind } from '../../runtime/gateway/bind.js';
-import { makeStateDir, spawnGateway, startGateway } from '../helpers/gateway.js';
+import { spawn } from 'node:child_process';
+import { BIN, cleanEnv, makeStateDir, spawnGateway, startGateway } from '../helpers/gateway.js';
 
 async function refusal(options: Parameters<typeof spawnGateway>[0]): Promise<{ code: number | string; output: string; stateDir: string }> {
   const g = spawnGateway(options);
@@ -87,6 +88,7 @@ test('first loopback start generates a token into .env (0600, dir 0700) and keep
   assert.equal(await first.stop(), 0);
   const token = text.trim().split('=')[1]!;
   assert.ok(!first.output().includes(token), 'the token is not printed when stdout is not a terminal');
+  assert.match(first.output(), /generated a gateway token and saved it to .*\.env \(OPENCLAW_GATEWAY_TOKEN\); Control UI: http:\/\/127\.0\.0\.1:\d+\//);
   assert.ok(!fs.readFileSync(path.join(first.stateDir, 'logs', 'gateway.log'), 'utf8').includes(token), 'the token is not in the file log');
   const second = await startGateway({ token: null, stateDir: first.stateDir, config: { gateway: { mode: 'local' } } });
   assert.equal(fs.readFileSync(envFile, 'utf8'), text, 'the token is kept');
@@ -174,4 +176,23 @@ test('bind resolution and container detection', () => {
   fs.writeFileSync(`${root}.dockerenv`, '');
   assert.equal(detectContainer({}, root), 'docker');
   assert.equal(detectContainer({ container: 'podman' }, root), 'podman');
+});
+
+test('on a terminal, the first start prints the token once with the dashboard URL', async () => {
+  // script(1) gives the gateway a pseudo-terminal, as `npm start` in a shell does.
+  const stateDir = makeStateDir();
+  const env = cleanEnv({ OPENCLAW_STATE_DIR: stateDir });
+  const cmd = `'${process.execPath}' '${BIN}' gateway --allow-unconfigured --port 0`;
+  const proc = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout.on('data', () => /#token=[0-9a-f]{64}/.test(out) && resolve());
+    proc.on('exit', () => reject(new Error(out)));
+  });
+  const token = fs.readFileSync(path.join(stateDir, '.env'), 'utf8').trim().split('=')[1];
+  assert.match(out, new RegExp(`open the Control UI: http://127\\.0\\.0\\.1:\\d+/#token=${token}`));
+  assert.equal(out.split(token!).length - 1, 1, 'printed exactly once');
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.on('exit', r));
 });
