@@ -67,9 +67,14 @@ export class GatewayServer {
     for (const c of this.connections) if (c.authenticated) c.sendEvent(event, payload);
   }
 
-  /** Close every authenticated client with `code` (e.g. 4001 after the shared secret changed). */
+  /**
+   * Close every current client with `code` (e.g. 4001 after the shared secret changed). The close
+   * waits one turn of the event loop so the answer to the request that made the change (config.set)
+   * still reaches its caller; clients that connect meanwhile already used the new settings.
+   */
   disconnectAll(code: number, reason: string): void {
-    for (const c of this.connections) c.close(code, reason);
+    const current = [...this.connections];
+    setImmediate(() => current.forEach((c) => c.close(code, reason)));
   }
 
   /** Stop accepting, tell clients we are restarting (1012), and close everything. */
