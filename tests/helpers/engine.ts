@@ -324,7 +324,6 @@ export function writeEnvFile(dir: string, engine: Engine, env: Record<string, st
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
-    srv.unref();
     srv.on('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
@@ -358,7 +357,7 @@ export interface BuildResult {
 const builds = new Map<string, Promise<BuildResult>>();
 
 /** Build args that make the image build offline on the CI machine (local base image). */
-export function defaultBuildArgs(): Record<string, string> {
+export function defaultBuildArgs(): { BASE_IMAGE: string } {
   return { BASE_IMAGE: process.env['OPENCLAW_TEST_BASE_IMAGE'] || 'localhost/node:24-bookworm-slim' };
 }
 
@@ -578,13 +577,19 @@ export async function waitForHttp(
   const want = opts.status ?? 200;
   let last = 'no answer yet';
   for (let i = 0; ; i++) {
+    // A ref'd timer, not AbortSignal.timeout(): while a connection hangs (docker-proxy accepts before
+    // the app listens) fetch holds no ref'd handle, and node:test would end the file mid-test.
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error('no answer within 3 s')), 3_000);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+      const res = await fetch(url, { signal: ac.signal });
       const body = await res.text();
       if (res.status === want) return { status: res.status, body, headers: res.headers };
       last = `HTTP ${res.status} ${body.slice(0, 200)}`;
     } catch (err) {
       last = err instanceof Error ? `${err.message}${err.cause ? ` (${String(err.cause)})` : ''}` : String(err);
+    } finally {
+      clearTimeout(timer);
     }
     if (opts.container && i % 10 === 9 && !(await opts.container.running())) {
       throw new Error(
