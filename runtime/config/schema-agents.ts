@@ -10,7 +10,8 @@ export const toolPolicySchema = object({
   deny: array(string()),
 });
 
-const agentTools = object({
+// Per-agent `tools` is the global `tools` minus the gateway-wide sections.
+const agentToolProps = {
   allow: array(string()),
   alsoAllow: array(string()),
   deny: array(string()),
@@ -18,7 +19,8 @@ const agentTools = object({
   elevated: opaque(),
   exec: opaque(),
   profile: opaque(),
-});
+};
+const agentTools = object(agentToolProps);
 
 /** `provider/model`, or `{ primary, fallbacks }`. */
 export const agentModelSchema = union(string({ minLength: 1 }), object({ primary: string({ minLength: 1 }), fallbacks: array(string({ minLength: 1 })) }));
@@ -59,15 +61,9 @@ export const agentsSchema = object({
 });
 
 export const toolsSchema = object({
-  allow: array(string()),
-  alsoAllow: array(string()),
-  deny: array(string()),
-  sandbox: object({ tools: toolPolicySchema }),
-  elevated: opaque(),
-  exec: opaque(),
+  ...agentToolProps,
   web: opaque(),
   media: opaque(),
-  profile: opaque(),
   byProvider: opaque(),
   agentToAgent: opaque(),
   message: opaque(),
