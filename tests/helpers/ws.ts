@@ -2,6 +2,7 @@
 // a condition or the close with a deadline (never a sleep). `gateway(t, options)` starts a real
 // gateway process on port 0 and stops it when the test ends, pass or fail.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { TestContext } from 'node:test';
 import WebSocket from 'ws';
 import { startGateway, type GatewayProcess, type StartOptions } from './gateway.js';
@@ -16,7 +17,7 @@ export interface Frame {
   type: string;
   id?: string;
   ok?: boolean;
-  payload?: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read payloads freely
+  payload?: any; // tests read payloads freely
   error?: ErrorShape;
   event?: string;
   seq?: number;
@@ -36,10 +37,18 @@ export interface OpenOptions {
   autoPong?: boolean;
 }
 
-/** Start a gateway on port 0 with a private state dir; it is stopped in t.after even on failure. */
+/**
+ * Start a gateway on port 0 with a private state dir. When the test ends, pass or fail, it gets
+ * SIGTERM (SIGKILL if it has not exited 3 s later) and its state dir is removed.
+ */
 export async function gateway(t: TestContext, options: StartOptions = {}): Promise<GatewayProcess> {
   const g = await startGateway(options);
-  t.after(() => g.stop('SIGKILL'));
+  t.after(async () => {
+    const killer = setTimeout(() => g.proc.kill('SIGKILL'), 3000);
+    await g.stop('SIGTERM');
+    clearTimeout(killer);
+    if (!options.stateDir) fs.rmSync(g.stateDir, { recursive: true, force: true });
+  });
   return g;
 }
 
