@@ -1,7 +1,6 @@
 // Image size: what the gateway image adds on top of its node base (target: at most 40 MB). Builds the
 // repo's Dockerfile with the first engine that answers (docker, then rootful, then rootless podman),
 // offline from the local base image, and compares `image inspect` sizes.
-import { skippedRow, type BenchRow } from './table.js';
 import {
   ENGINE_NAMES,
   REPO_ROOT,
@@ -12,6 +11,22 @@ import {
   run as runArgv,
   type Engine,
 } from '../tests/helpers/engine.js';
+
+/** Same shape as bench/table.ts BenchRow (kept local so this file stands alone). */
+export interface ImageSizeRow {
+  metric: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  baselineLabel?: string;
+  target?: string;
+  pass?: boolean;
+  note?: string;
+}
+
+function skippedRow(metric: string, unit: string, reason: string, target?: string): ImageSizeRow {
+  return { metric, value: Number.NaN, unit, note: `skipped: ${reason}`, ...(target ? { target } : {}) };
+}
 
 const METRIC = 'image size over base (runtime - node:24-bookworm-slim)';
 const TOTAL = 'image size, total';
@@ -28,7 +43,7 @@ async function pickEngine(): Promise<Engine | string> {
   return why.join('; ');
 }
 
-export async function run(): Promise<BenchRow[]> {
+export async function run(): Promise<ImageSizeRow[]> {
   const engine = await pickEngine();
   if (typeof engine === 'string') {
     return [skippedRow(METRIC, 'MB', `no container engine (${engine})`, `≤ ${TARGET_MB} MB`)];
