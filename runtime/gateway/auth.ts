@@ -35,13 +35,24 @@ export function checkCredentials(settings: AuthSettings, given: Credentials): Au
   return settings.token !== undefined && secretsEqual(settings.token, given.token) ? { ok: true, method: 'token' } : { ok: false, reason: 'token_mismatch' };
 }
 
+export interface LockoutPolicy {
+  maxAttempts: number;
+  windowMs: number;
+  lockoutMs: number;
+  exemptLoopback: boolean;
+}
+
+/** Upstream's defaults: 10 failures in a minute lock a remote address out for 5 minutes. */
+export const DEFAULT_LOCKOUT: LockoutPolicy = { maxAttempts: 10, windowMs: 60_000, lockoutMs: 300_000, exemptLoopback: true };
+
 /**
- * Failed-attempt delay per remote address: 250 ms doubling to a 5 s cap, forgotten after a quiet
- * window. Every address, loopback included, is delayed, but nobody is ever locked out: a correct
- * secret still works after any number of failures.
+ * Failed-attempt handling per remote address: every failure is answered after a delay of 250 ms,
+ * doubling to a 5 s cap, and forgotten after a quiet window. A remote address that fails
+ * `maxAttempts` times within `windowMs` is locked out for `lockoutMs`; loopback is exempt by
+ * default, so the operator on the box can always get in with the right secret.
  */
 export class FailureThrottle {
-  private readonly failures = new Map<string, { count: number; last: number }>();
+  private readonly failures = new Map<string, { count: number; last: number; windowStart: number; windowCount: number; lockedUntil: number }>();
 
   constructor(
     private readonly baseMs = 250,
@@ -50,12 +61,23 @@ export class FailureThrottle {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Milliseconds until `address` may try again (0 = not locked out). */
+  lockedFor(address: string): number {
+    const f = this.failures.get(address);
+    return f ? Math.max(0, f.lockedUntil - this.now()) : 0;
+  }
+
   /** Record a failure and return how long to wait before answering it. */
-  fail(address: string): number {
+  fail(address: string, policy: LockoutPolicy = DEFAULT_LOCKOUT, loopback = false): number {
     const t = this.now();
     const prev = this.failures.get(address);
     const count = prev && t - prev.last < this.forgetAfterMs ? prev.count + 1 : 1;
-    this.failures.set(address, { count, last: t });
+    const inWindow = prev !== undefined && t - prev.windowStart < policy.windowMs;
+    const windowStart = inWindow ? prev.windowStart : t;
+    const windowCount = inWindow ? prev.windowCount + 1 : 1;
+    let lockedUntil = prev?.lockedUntil ?? 0;
+    if (windowCount >= policy.maxAttempts && !(loopback && policy.exemptLoopback)) lockedUntil = t + policy.lockoutMs;
+    this.failures.set(address, { count, last: t, windowStart, windowCount, lockedUntil });
     if (this.failures.size > 10_000) this.prune(t);
     return Math.min(this.maxMs, this.baseMs * 2 ** (count - 1));
   }
@@ -65,6 +87,6 @@ export class FailureThrottle {
   }
 
   private prune(t: number): void {
-    for (const [addr, f] of this.failures) if (t - f.last >= this.forgetAfterMs) this.failures.delete(addr);
+    for (const [addr, f] of this.failures) if (t - f.last >= this.forgetAfterMs && f.lockedUntil <= t) this.failures.delete(addr);
   }
 }

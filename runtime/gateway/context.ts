@@ -3,7 +3,7 @@
 import type { Logger } from '../../lib/log.js';
 import type { StatePaths } from '../../lib/paths.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { AuthSettings } from './auth.js';
+import type { AuthSettings, LockoutPolicy } from './auth.js';
 import type { BindPlan } from './bind.js';
 
 export type Phase = 'starting' | 'started' | 'draining';
@@ -21,6 +21,7 @@ export interface RuntimeSettings {
   port: number;
   bind: BindPlan;
   auth: AuthSettings;
+  lockout: LockoutPolicy;
   /** Origins from gateway.controlUi.allowedOrigins plus the loopback defaults for the port. */
   allowedOrigins: string[];
   controlUiEnabled: boolean;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { EXIT, OpenclawError, UsageError } from '../../lib/errors.js';
 import type { OpenclawConfig, AuthMode, BindMode } from '../config/schema.js';
 import { AUTH_MODES, BIND_MODES } from '../config/schema.js';
-import type { AuthSettings } from './auth.js';
+import { DEFAULT_LOCKOUT, type AuthSettings } from './auth.js';
 import { resolveBind } from './bind.js';
 import type { RuntimeSettings } from './context.js';
 import { defaultOrigins } from './ws/origin.js';
@@ -97,6 +97,7 @@ export function resolveSettings(flags: GatewayFlags, config: OpenclawConfig, env
       port,
       bind,
       auth,
+      lockout: { ...DEFAULT_LOCKOUT, ...gw.auth?.rateLimit },
       allowedOrigins,
       controlUiEnabled: gw.controlUi?.enabled ?? true,
       limits: {

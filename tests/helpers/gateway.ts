@@ -65,7 +65,10 @@ export async function startGateway(options: StartOptions = {}): Promise<GatewayP
   const g = spawnGateway(options);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start within ${timeoutMs} ms:\n${g.output()}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      g.proc.kill('SIGKILL'); // never leave a half-started gateway behind
+      reject(new Error(`gateway did not start within ${timeoutMs} ms:\n${g.output()}`));
+    }, timeoutMs);
     const check = () => {
       const m = /gateway\.listening url=http:\/\/[^ ]*:(\d+)\//.exec(g.output());
       if (m) {

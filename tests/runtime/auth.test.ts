@@ -32,6 +32,29 @@ test('failure delays double from 250 ms to a 5 s cap per address, and reset on s
   assert.equal(throttle.fail('b'), 250, 'forgotten after a quiet minute');
 });
 
+test('a remote address is locked out after maxAttempts failures in the window; loopback is exempt', () => {
+  let now = 0;
+  const throttle = new FailureThrottle(250, 5000, 60_000, () => now);
+  const policy = { maxAttempts: 3, windowMs: 10_000, lockoutMs: 30_000, exemptLoopback: true };
+  throttle.fail('10.0.0.9', policy);
+  throttle.fail('10.0.0.9', policy);
+  assert.equal(throttle.lockedFor('10.0.0.9'), 0);
+  now = 100;
+  throttle.fail('10.0.0.9', policy);
+  assert.equal(throttle.lockedFor('10.0.0.9'), 30_000);
+  now = 20_000;
+  assert.equal(throttle.lockedFor('10.0.0.9'), 10_100);
+  now = 40_000;
+  assert.equal(throttle.lockedFor('10.0.0.9'), 0, 'the lockout expires');
+  for (let i = 0; i < 5; i++) throttle.fail('127.0.0.1', policy, true);
+  assert.equal(throttle.lockedFor('127.0.0.1'), 0, 'loopback is never locked out');
+  throttle.fail('10.0.0.8', policy);
+  now += 10_000;
+  throttle.fail('10.0.0.8', policy);
+  throttle.fail('10.0.0.8', policy);
+  assert.equal(throttle.lockedFor('10.0.0.8'), 0, 'failures outside the window do not add up');
+});
+
 test('origins: listed, loopback for the port, or same-origin through an IP literal only', () => {
   const allowed = ['https://ui.example.com', ...defaultOrigins(18789)];
   assert.equal(originAllowed(undefined, '127.0.0.1:18789', allowed), true, 'non-browser clients send no Origin');

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { ClientInfo, GatewayContext } from '../context.js';
 import { checkCredentials, type FailureThrottle } from '../auth.js';
+import { isLoopbackAddress } from '../bind.js';
 import { checkConnectParams, type ConnectParams } from './connect-params.js';
 import { verifyDevice } from './device.js';
 import { METHODS, healthPayload, methodNames, presencePayload } from './methods.js';
@@ -191,6 +192,16 @@ export class Connection {
     }
 
     const auth = this.gw.settings.auth;
+    const lockedMs = this.throttle.lockedFor(this.remoteAddress);
+    if (lockedMs > 0) {
+      return this.reject(id, {
+        code: ERROR.INVALID_REQUEST,
+        message: 'unauthorized: too many failed authentication attempts; try again later',
+        details: { code: 'AUTH_RATE_LIMITED', retryAfterMs: lockedMs },
+        retryable: true,
+        retryAfterMs: lockedMs,
+      });
+    }
     const given = { token: params.auth?.token, password: params.auth?.password };
     const result = checkCredentials(auth, given);
     if (!result.ok) {
@@ -201,7 +212,7 @@ export class Connection {
         return this.reject(id, error.toShape());
       }
       this.busy = true;
-      const delay = this.throttle.fail(this.remoteAddress);
+      const delay = this.throttle.fail(this.remoteAddress, this.gw.settings.lockout, isLoopbackAddress(this.remoteAddress));
       this.gw.logger.warn('ws.auth_failed', { conn: this.connId, remote: this.remoteAddress, reason: result.reason, delayMs: delay });
       await new Promise((r) => setTimeout(r, delay));
       this.busy = false;
