@@ -74,3 +74,18 @@ export const toolsSchema = object({
 export type AgentsConfig = Infer<typeof agentsSchema>;
 export type AgentEntry = Infer<typeof agentEntrySchema>;
 export type ToolPolicy = Infer<typeof toolPolicySchema>;
+
+/** `bindings[]`: which agent answers a channel message; the most specific match wins. */
+export const bindingSchema = object({
+  agentId: string({ minLength: 1 }),
+  match: object({
+    channel: string({ minLength: 1 }),
+    accountId: string(),
+    peer: object({ kind: string(), id: string() }),
+    guildId: string(),
+    teamId: string(),
+  }),
+  comment: string(),
+});
+export const bindingsSchema = array(bindingSchema);
+export type Binding = Infer<typeof bindingSchema>;

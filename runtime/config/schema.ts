@@ -1,7 +1,8 @@
 // The shape of openclaw.json. Keys mirror upstream OpenClaw so existing configs keep working.
 // Sections this gateway does not act on yet are accepted as-is (`opaque`) and listed by `doctor`;
 // anything else unknown is an error, so a typo never silently falls back to a default.
-import { agentsSchema, toolsSchema } from './schema-agents.js';
+import { agentsSchema, bindingsSchema, toolsSchema } from './schema-agents.js';
+import { authSchema, modelsSchema } from './schema-models.js';
 import { array, boolean, integer, object, oneOf, opaque, record, secret, string, union, type Infer } from './schema-dsl.js';
 
 /** `{ source: "env", provider: "default", id: "OPENCLAW_GATEWAY_TOKEN" }`: a secret kept outside the file. */
@@ -69,9 +70,9 @@ const logging = object({
 
 /** Upstream top-level sections this gateway accepts but does not act on yet. */
 export const PASSTHROUGH_SECTIONS = [
-  'meta', 'wizard', 'diagnostics', 'update', 'telemetry', 'browser', 'ui', 'secrets', 'auth', 'accessGroups',
-  'acp', 'models', 'nodeHost', 'worktreeRoot', 'worktreeAcceleration', 'security',
-  'bindings', 'broadcast', 'attachments', 'messages', 'tts', 'commands', 'approvals', 'session', 'cron',
+  'meta', 'wizard', 'diagnostics', 'update', 'telemetry', 'browser', 'ui', 'secrets', 'accessGroups',
+  'acp', 'nodeHost', 'worktreeRoot', 'worktreeAcceleration', 'security',
+  'broadcast', 'attachments', 'messages', 'tts', 'commands', 'approvals', 'session', 'cron',
   'transcripts', 'hooks', 'channels', 'discovery', 'talk', 'cloudWorkers', 'desktop', 'memory', 'mcp',
   'skills', 'plugins', 'surfaces', 'proxy',
 ] as const;
@@ -87,6 +88,9 @@ export const configSchema = object({
   env: secret(record(union(string(), record(string())))),
   gateway,
   agents: agentsSchema,
+  models: modelsSchema,
+  bindings: bindingsSchema,
+  auth: authSchema,
   tools: toolsSchema,
   logging,
 });

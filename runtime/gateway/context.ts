@@ -41,6 +41,8 @@ export interface ClientInfo {
   version?: string | undefined;
   platform?: string | undefined;
   deviceId?: string | undefined;
+  /** Send an event to this client only (with its own seq); set by the connection. */
+  sendEvent?: (event: string, payload: unknown) => void;
 }
 
 export interface GatewayContext {

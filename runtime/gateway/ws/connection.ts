@@ -254,6 +254,7 @@ export class Connection {
       version: params.client.version,
       platform: params.client.platform,
       deviceId,
+      sendEvent: (event, payload) => this.sendEvent(event, payload),
     };
     clearTimeout(this.handshakeTimer);
     setMaxPayload(this.ws, this.gw.settings.limits.maxPayload);

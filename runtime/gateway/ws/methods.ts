@@ -9,6 +9,7 @@ import { parseKeyPath } from '../../config/keypath.js';
 import { applyEdits, redactConfig } from '../../config/store.js';
 import { loadConfig } from '../../config/load.js';
 import { OpenclawError } from '../../../lib/errors.js';
+import { AGENT_METHODS } from '../../agent/methods.js';
 
 export interface MethodContext {
   gateway: GatewayContext;
@@ -158,6 +159,7 @@ async function tailLogs(gw: GatewayContext, params: Record<string, unknown>): Pr
 }
 
 export const METHODS: Record<string, Method> = {
+  ...AGENT_METHODS,
   health: { scopes: [], handler: (_p, { gateway }) => healthPayload(gateway) },
   status: { scopes: ['operator.read'], handler: (_p, { gateway }) => statusPayload(gateway) },
   'system-presence': { scopes: ['operator.read'], handler: (_p, { gateway }) => presencePayload(gateway) },
