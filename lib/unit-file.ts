@@ -57,12 +57,11 @@ export function renderUnit(unit: UnitFile): string {
     if (!SECTION.test(section.name)) throw new UnitValueError(`[${section.name}]`, 'invalid section name', section.name);
     if (out.length > 0) out.push('');
     out.push(`[${section.name}]`);
-    section.groups.forEach((group, i) => {
-      if (group.entries.length === 0) return;
+    for (const group of section.groups) {
+      if (group.entries.length === 0) continue;
       if (group.comment !== undefined) out.push(comment(group.comment));
       for (const [key, value] of group.entries) out.push(`${key}=${unitValue(key, value)}`);
-      if (i < section.groups.length - 1 && group.comment !== undefined && section.groups[i + 1]?.comment === undefined) out.push('');
-    });
+    }
   }
   return out.join('\n') + '\n';
 }

@@ -144,7 +144,7 @@ const healthcheck: Command = {
   },
 };
 
-const SUBCOMMANDS: Record<string, Command> = { run, probe, status, healthcheck };
+const SUBCOMMANDS: Record<string, Command> = { run, probe, status, healthcheck, install: (await import('./gateway-install.js')).command };
 
 export const command: Command = {
   name: 'gateway',
