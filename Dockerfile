@@ -26,7 +26,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && rm -rf /root/.npm
 COPY tsconfig.json ./
 COPY scripts/build-ui.mjs scripts/
-COPY bin/ bin/
 COPY lib/ lib/
 COPY runtime/ runtime/
 RUN npm run build

@@ -134,6 +134,10 @@ for (const name of ENGINE_NAMES) {
       const res = await waitForHttp(`${first.url}/healthz`, { container: first, deadlineMs: 60_000 });
       assert.equal(res.status, 200);
       assert.deepEqual(JSON.parse(res.body), { ok: true, status: 'live' });
+      const ui = await fetch(`${first.url}/`);
+      assert.equal(ui.status, 200, 'Control UI (dist/ui) is in the image');
+      assert.match(ui.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(await ui.text(), /<html/i);
       st.diagnostic(`healthz on ${first.url}`);
     }));
 

@@ -580,7 +580,8 @@ export async function waitForHttp(
     // A ref'd timer, not AbortSignal.timeout(): while a connection hangs (docker-proxy accepts before
     // the app listens) fetch holds no ref'd handle, and node:test would end the file mid-test.
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new Error('no answer within 3 s')), 3_000);
+    const wait = Math.max(250, Math.min(3_000, deadline - Date.now()));
+    const timer = setTimeout(() => ac.abort(new Error(`no answer within ${wait} ms`)), wait);
     try {
       const res = await fetch(url, { signal: ac.signal });
       const body = await res.text();
