@@ -62,6 +62,11 @@ export function account(ctx: Ctx): Account {
   return ctx.account;
 }
 
+/** Is `uid` the target user? (Under the test sysroot, files made by the stubs belong to us.) */
+export function owns(ctx: Ctx, uid: number): boolean {
+  return uid === account(ctx).uid || (ctx.sysroot !== '' && uid === process.getuid?.());
+}
+
 export function runtimeDir(ctx: Ctx): string {
   return `/run/user/${account(ctx).uid}`;
 }
@@ -69,7 +74,9 @@ export function runtimeDir(ctx: Ctx): string {
 /** argv that runs `argv` as the target user with a minimal, known environment. */
 export function asUser(ctx: Ctx, argv: readonly string[], extraEnv: readonly string[] = []): string[] {
   const a = account(ctx);
-  const env = [`HOME=${a.home}`, `USER=${a.name}`, `LOGNAME=${a.name}`, `PATH=${USER_PATH}`, `XDG_RUNTIME_DIR=${runtimeDir(ctx)}`, ...extraEnv];
+  // Under the test sysroot keep our PATH, so the stubs stay in front.
+  const env = [`HOME=${a.home}`, `USER=${a.name}`, `LOGNAME=${a.name}`, `PATH=${ctx.sysroot ? process.env.PATH : USER_PATH}`, `XDG_RUNTIME_DIR=${runtimeDir(ctx)}`, ...extraEnv];
+  if (ctx.sysroot) for (const [k, v] of Object.entries(process.env)) if (k.startsWith('STUB_') || k === 'OPENCLAW_TEST_SYSROOT') env.push(`${k}=${v}`);
   if (ctx.self) return ['env', '-i', ...env, ...argv];
   return ['runuser', '-u', a.name, '--', 'env', '-i', ...env, ...argv];
 }

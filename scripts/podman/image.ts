@@ -109,6 +109,7 @@ export const imageStep: Step<Ctx> = {
         action(`build ${ctx.image} in ${where}: ${describe(build)}`, async () => {
           process.stderr.write(`    building ${ctx.image} as ${ctx.userName} (a few minutes on a cold cache)...\n`);
           await mustRun(build, { label: `podman build as ${ctx.userName}`, timeoutMs: 30 * 60_000, hint: `fix the build error, then re-run setup (by hand: ${describe(build)})` });
+          ctx.rebuild = false; // rebuilt: the check that follows must see a current image
         }),
       ],
     };

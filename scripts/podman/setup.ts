@@ -48,7 +48,7 @@ import { lookupAccount, paths, type Ctx } from './context.js';
 import { imageStep } from './image.js';
 import { cgroupsStep, lingerStep, runtimeDirStep, subidStep, userStep } from './steps-host.js';
 import { configStep, launcherStep, stateDirsStep, tokenStep } from './steps-files.js';
-import { activateStep, quadletStep } from './steps-quadlet.js';
+import { activateStep, quadletStep, renderFor } from './steps-quadlet.js';
 
 export const DEFAULT_IMAGE = 'localhost/openclaw-kit:local';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -160,6 +160,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       say(`would  run the remaining steps for the new user ${ctx.userName} (subuid/subgid, runtime dir, image, launcher, token, config${ctx.mode === 'quadlet' ? ', quadlet, start' : ''})`);
       return EXIT.OK;
     }
+    if (ctx.mode === 'quadlet') renderFor(ctx); // bad paths fail here, before anything changes
     const s2 = await runSteps(rest, ctx, { dryRun: ctx.dryRun });
     const changed = s1.changed + s2.changed;
     const would = s1.would + s2.would;

@@ -7,7 +7,7 @@ import JSON5 from 'json5';
 import { parseDotenv } from '../../lib/dotenv.js';
 import { OpenclawError } from '../../lib/errors.js';
 import { action, type Action, type Step } from '../../lib/setup/step.js';
-import { account, fileState, mkdirAsUser, paths, readNoFollow, runAsUser, writeAsUser, type Ctx } from './context.js';
+import { account, fileState, owns, mkdirAsUser, paths, readNoFollow, runAsUser, writeAsUser, type Ctx } from './context.js';
 import { generateToken } from './token.js';
 
 const octal = (m: number) => m.toString(8).padStart(4, '0');
@@ -23,14 +23,14 @@ export const stateDirsStep: Step<Ctx> = {
       const st = await fileState(dir);
       if (st.kind === 'missing') actions.push(mkdirAsUser(ctx, dir, 0o700));
       else if (st.kind !== 'dir') throw new OpenclawError(`state dirs: refusing ${dir}: it is a ${st.kind}, not a directory`, { hint: `move it away, then re-run setup` });
-      else if (st.uid !== a.uid) throw new OpenclawError(`state dirs: ${dir} is owned by uid ${st.uid}, not ${a.name} (${a.uid}): the gateway would fail with EACCES`, { hint: `sudo chown -R ${a.name}: ${dir}` });
+      else if (!owns(ctx, st.uid)) throw new OpenclawError(`state dirs: ${dir} is owned by uid ${st.uid}, not ${a.name} (${a.uid}): the gateway would fail with EACCES`, { hint: `sudo chown -R ${a.name}: ${dir}` });
       else if ((st.mode & 0o077) !== 0) actions.push(action(`chmod 0700 ${dir} (was ${octal(st.mode)})`, () => runAsUser(ctx, ['chmod', '0700', '--', dir]).then(() => undefined)));
     }
     // Files root (or another uid) left behind make the container fail with EACCES: say which.
     const entries = await fs.readdir(p.config).catch(() => [] as string[]);
     for (const e of entries) {
       const st = await fileState(path.join(p.config, e));
-      if (st.kind !== 'missing' && st.uid !== a.uid) warnings.push(`${path.join(p.config, e)} is owned by uid ${st.uid}, not ${a.name}: the gateway gets EACCES on it (fix: sudo chown -R ${a.name}: ${p.config})`);
+      if (st.kind !== 'missing' && !owns(ctx, st.uid)) warnings.push(`${path.join(p.config, e)} is owned by uid ${st.uid}, not ${a.name}: the gateway gets EACCES on it (fix: sudo chown -R ${a.name}: ${p.config})`);
     }
     return { ok: `state dirs ${p.config} and ${p.workspace} (0700, owner ${a.name})`, actions, warnings };
   },
@@ -42,7 +42,7 @@ export const launcherStep: Step<Ctx> = {
     const dest = paths(ctx).launcher;
     const source = await fs.readFile(path.join(ctx.repo, 'scripts', 'run-openclaw-podman.sh'), 'utf8');
     const st = await fileState(dest);
-    if (st.kind === 'file' && st.mode === 0o755 && st.uid === account(ctx).uid && (await readNoFollow(dest)) === source) return { ok: `launcher ${dest}` };
+    if (st.kind === 'file' && st.mode === 0o755 && owns(ctx, st.uid) && (await readNoFollow(dest)) === source) return { ok: `launcher ${dest}` };
     if (st.kind !== 'missing' && st.kind !== 'file') throw new OpenclawError(`launcher: refusing to replace ${dest}: it is a ${st.kind}`, { hint: 'move it away, then re-run setup' });
     return { actions: [writeAsUser(ctx, dest, source, 0o755, `install launcher ${dest} (mode 0755, owner ${ctx.userName})`)] };
   },
@@ -54,7 +54,7 @@ export const tokenStep: Step<Ctx> = {
     const file = paths(ctx).envFile;
     const st = await fileState(file);
     if (st.kind !== 'missing' && st.kind !== 'file') throw new OpenclawError(`token: refusing ${file}: it is a ${st.kind}`, { hint: 'replace it with a regular file, or remove it to get a new token' });
-    if (st.kind === 'file' && st.uid !== account(ctx).uid) throw new OpenclawError(`token: ${file} is owned by uid ${st.uid}, not ${ctx.userName}`, { hint: `sudo chown ${ctx.userName}: ${file}` });
+    if (st.kind === 'file' && !owns(ctx, st.uid)) throw new OpenclawError(`token: ${file} is owned by uid ${st.uid}, not ${ctx.userName}`, { hint: `sudo chown ${ctx.userName}: ${file}` });
     const text = (await readNoFollow(file)) ?? '';
     const has = (parseDotenv(text).get('OPENCLAW_GATEWAY_TOKEN') ?? '') !== '';
     if (has && st.mode === 0o600) return { ok: `token OPENCLAW_GATEWAY_TOKEN in ${file} (kept, mode 0600)` };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { OpenclawError } from '../../lib/errors.js';
 import { commandAction } from '../../lib/setup/exec.js';
 import { action, type Step } from '../../lib/setup/step.js';
-import { account, asUser, fileState, lookupAccount, sys, type Ctx } from './context.js';
+import { account, asUser, fileState, lookupAccount, owns, sys, type Ctx } from './context.js';
 import { judge, MIN_SUBIDS, nextFreeStart, parseSubids, type SubidVerdict } from './subid.js';
 
 const NOLOGIN = ['/usr/sbin/nologin', '/sbin/nologin', '/usr/bin/nologin', '/bin/false'];
@@ -113,7 +113,7 @@ export const runtimeDirStep: Step<Ctx> = {
     const a = account(ctx);
     const dir = `/run/user/${a.uid}`;
     const st = await fileState(sys(ctx, dir));
-    if (st.kind === 'dir' && st.uid === a.uid) return { ok: `${dir} (XDG_RUNTIME_DIR for ${a.name})` };
+    if (st.kind === 'dir' && owns(ctx, st.uid)) return { ok: `${dir} (XDG_RUNTIME_DIR for ${a.name})` };
     if (st.kind !== 'missing') throw new OpenclawError(`runtime dir: ${dir} is not a directory owned by ${a.name}`, { hint: `remove it or run: sudo chown ${a.name}: ${dir}` });
     if (ctx.euid !== 0) return { warnings: [`${dir} does not exist: podman falls back to /tmp/podman-run-${a.uid} (log in once, or: sudo loginctl enable-linger ${a.name})`] };
     if (await hostSystemd(ctx)) return { actions: [commandAction(['systemctl', 'start', `user@${a.uid}.service`])] };
