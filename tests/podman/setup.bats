@@ -213,7 +213,7 @@ setup() { podman_sandbox; }
   mkdir -p "$OPENCLAW_TEST_SYSROOT/var/lib/systemd/linger" && : >"$OPENCLAW_TEST_SYSROOT/var/lib/systemd/linger/openclaw"
   run -0 setup_podman --quadlet
   run grep -o '^systemctl --user [a-z-]* *[a-z.]*' "$STUB_LOG"
-  assert_output $'systemctl --user is-active openclaw.service\nsystemctl --user daemon-reload \nsystemctl --user start openclaw.service\nsystemctl --user is-active openclaw.service'
+  assert_output $'systemctl --user is-active openclaw.service\nsystemctl --user daemon-reload\nsystemctl --user start openclaw.service\nsystemctl --user is-active openclaw.service'
   ! grep -q 'enable' "$STUB_LOG"
   run -0 setup_podman --quadlet
   assert_line 'ok  openclaw.service active for openclaw'
