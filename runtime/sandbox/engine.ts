@@ -141,7 +141,7 @@ export async function detectEngine(backend: BackendKind | undefined, env: Env = 
   for (const c of candidates) {
     const kind = kindOf(c.argv);
     const probe: Engine = { kind, argv: c.argv, rootless: false, hostUser: selfUser(), detectedBy: c.by };
-    const args = kind === 'docker' ? ['version', '--format', '{{.Server.Version}}'] : ['info', '--format', '{{.Host.Security.Rootless}} {{.Host.IdMappings.UIDMap}}'];
+    const args = kind === 'docker' ? ['version', '--format', '{{.Server.Version}}'] : ['info', '--format', '{{.Host.Security.Rootless}}'];
     try {
       const r = await runEngine(probe, args, { timeoutMs: 15_000, env });
       if (r.code !== 0) {
