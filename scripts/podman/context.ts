@@ -40,6 +40,8 @@ export interface Ctx {
   /** Set when the unit was installed but systemd could not start it here. */
   notStarted: string | undefined;
   selinux: boolean;
+  /** Build context of this run (files, build args and their hash), computed once. */
+  imageContext?: { args: import('../../lib/image-build-args.js').BuildArg[]; files: string[]; hash: string };
 }
 
 export const USER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -73,9 +73,13 @@ async function repoVersion(repo: string): Promise<string> {
 export const imageStep: Step<Ctx> = {
   name: 'image',
   async check(ctx) {
-    const args = imageBuildArgs(ctx.env, { version: await repoVersion(ctx.repo) });
-    const files = await contextFiles(ctx.repo);
-    const hash = await contextHash(ctx.repo, files, args);
+    // Hashed once per run: the check after the build must compare with what was built.
+    ctx.imageContext ??= await (async () => {
+      const args = imageBuildArgs(ctx.env, { version: await repoVersion(ctx.repo) });
+      const files = await contextFiles(ctx.repo);
+      return { args, files, hash: await contextHash(ctx.repo, files, args) };
+    })();
+    const { args, files, hash } = ctx.imageContext;
     const inspect = await probe(asUser(ctx, ['podman', 'image', 'inspect', '--format', `{{index .Labels "${CONTEXT_LABEL}"}}`, ctx.image]));
     const current = inspect.code === 0 ? inspect.stdout.trim() : '';
     const where = `${ctx.userName}'s store`;

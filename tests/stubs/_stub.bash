@@ -3,7 +3,7 @@ STUBS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 stub_log() {
   local name=$1
   shift
-  { printf '%s' "$name"; printf ' %q' "$@"; printf '\n'; } >>"${STUB_LOG:-/dev/null}"
+  { printf '%s' "$name"; printf ' %q' "$@"; printf '\n'; } | sed 's/\\,/,/g' >>"${STUB_LOG:-/dev/null}"
 }
 # hidden NAME: true when NAME is listed in $STUB_HIDE ("command not found" for the caller).
 hidden() { [[ " ${STUB_HIDE:-} " == *" $1 "* ]]; }
