@@ -47,7 +47,7 @@ esac
 
 # ---- the environment cron leaves us: fill in what rootless podman needs
 uid=$(id -u) || die 1 "id" "cannot read the current uid" "check the system"
-[ "$uid" != 0 ] || [ -n "${OPENCLAW_LAUNCHER_ALLOW_ROOT:-}" ] ||
+[ "$uid" != 0 ] ||
   die 2 "refusing to run as root" "the gateway runs rootless as its own user" "run it as that user, e.g.: sudo -u openclaw ~openclaw/run-openclaw-podman.sh"
 PATH="${PATH:-/usr/bin:/bin}:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 export PATH
