@@ -8,6 +8,7 @@ import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../client/target.js
 import { probeLock } from '../gateway/lock.js';
 import { runGatewayForeground } from '../gateway/run.js';
 import { helpText, printJson, wantsHelp, type Command } from './command.js';
+import { command as install } from './gateway-install.js';
 
 const RUN_USAGE = 'gateway [run] [--bind loopback|lan|auto|custom] [--port PORT] [--auth token|password|none] [--token TOKEN] [--password PASSWORD | --password-file FILE] [--allow-unconfigured] [--verbose]';
 
@@ -144,18 +145,19 @@ const healthcheck: Command = {
   },
 };
 
-const SUBCOMMANDS: Record<string, Command> = { run, probe, status, healthcheck, install: (await import('./gateway-install.js')).command };
+const SUBCOMMANDS: Record<string, Command> = { run, probe, status, healthcheck, install };
 
 export const command: Command = {
   name: 'gateway',
   summary: 'Run the gateway (default), or probe/inspect it',
-  usage: 'gateway [run|probe|status|healthcheck] [options]',
+  usage: 'gateway [run|probe|status|healthcheck|install] [options]',
   help: `
 Subcommands:
   run           ${run.summary} (the default)
   probe         ${probe.summary}
   status        ${status.summary}
   healthcheck   ${healthcheck.summary}
+  install       ${install.summary}
 
 Run 'openclaw gateway <subcommand> --help' for options.`,
   async run(argv) {
