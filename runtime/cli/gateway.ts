@@ -8,7 +8,6 @@ import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../client/target.js
 import { probeLock } from '../gateway/lock.js';
 import { runGatewayForeground } from '../gateway/run.js';
 import { helpText, printJson, wantsHelp, type Command } from './command.js';
-import { command as install } from './gateway-install.js';
 
 const RUN_USAGE = 'gateway [run] [--bind loopback|lan|auto|custom] [--port PORT] [--auth token|password|none] [--token TOKEN] [--password PASSWORD | --password-file FILE] [--allow-unconfigured] [--verbose]';
 
@@ -145,6 +144,14 @@ const healthcheck: Command = {
   },
 };
 
+// Loaded on use: it pulls in zx, which `openclaw gateway` itself must not pay for at startup.
+const install: Command = {
+  name: 'gateway install',
+  summary: 'Install the gateway as a systemd user service (native install, no container)',
+  usage: 'gateway install [options]',
+  run: async (argv) => (await import('./gateway-install.js')).command.run(argv),
+};
+
 const SUBCOMMANDS: Record<string, Command> = { run, probe, status, healthcheck, install };
 
 export const command: Command = {
@@ -167,7 +174,8 @@ Run 'openclaw gateway <subcommand> --help' for options.`,
     const target = sub ?? run;
     const args = sub ? rest : argv;
     if (wantsHelp(args)) {
-      process.stdout.write(helpText(sub ? target : command) + (sub ? '' : `\n${helpText(run)}`));
+      const shown = target === install ? (await import('./gateway-install.js')).command : target;
+      process.stdout.write(helpText(sub ? shown : command) + (sub ? '' : `\n${helpText(run)}`));
       return EXIT.OK;
     }
     return target.run(args);
