@@ -23,6 +23,9 @@ export interface AgentToolHost {
   writeFile(file: string, content: string): Promise<void>;
   remove(file: string): Promise<void>;
   list(dir: string): Promise<Array<{ name: string; type: 'file' | 'dir' | 'other'; size: number }>>;
+  /** Hosts with their own exact-replace and patch tools (the shared ToolHost) provide these. */
+  edit?(file: string, oldText: string, newText: string): Promise<number>;
+  applyPatch?(patch: string): Promise<string>;
 }
 
 const MAX_OUTPUT = 200 * 1024;

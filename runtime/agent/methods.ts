@@ -10,6 +10,7 @@ import { OpenclawError } from '../../lib/errors.js';
 import { missingKey, listModels, resolveModel } from './providers.js';
 import { AgentRuntime, RuntimeError, type Emit } from './runtime.js';
 import { DEFAULT_RETRY } from './model.js';
+import { SandboxHosts } from './sandbox-host.js';
 
 interface Hub {
   runtime: AgentRuntime;
@@ -47,6 +48,7 @@ export function hubFor(gw: GatewayContext): Hub {
     inContainer: detectContainer() !== undefined,
     logger: gw.logger,
     emit,
+    sandbox: new SandboxHosts(() => ({ config: gw.config.config, hash: gw.config.hash }), gw.logger),
     retry: {
       ...DEFAULT_RETRY,
       baseDelayMs: envInt('OPENCLAW_MODEL_RETRY_BASE_MS') ?? DEFAULT_RETRY.baseDelayMs,

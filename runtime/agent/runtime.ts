@@ -28,8 +28,8 @@ export interface RuntimeDeps {
   logger?: Logger;
   emit: Emit;
   retry?: RetryPolicy;
-  /** A container-backed tool host, once the sandbox runtime provides one. */
-  sandboxHost?: (agent: AgentSettings, sessionKey: string) => AgentToolHost | undefined;
+  /** Container-backed tool hosts (the sandbox runtime); decides which sessions are sandboxed. */
+  sandbox?: { isSandboxed(agentId: string, sessionKey: string): boolean; hostFor(agentId: string, sessionKey: string): AgentToolHost };
 }
 
 export interface SendParams {
@@ -189,6 +189,7 @@ export class AgentRuntime {
     for (const run of this.runs.values()) if (!run.state) run.controller.abort();
     this.processes.killAll();
     await Promise.all([...this.tails.values()]);
+    await (this.deps.sandbox as { close?: () => Promise<void> } | undefined)?.close?.();
   }
 
   private limiter(agent: AgentSettings): Semaphore {
@@ -198,10 +199,13 @@ export class AgentRuntime {
     return s;
   }
 
+  private sandboxed(agent: AgentSettings, sessionKey: string): boolean {
+    return this.deps.sandbox ? this.deps.sandbox.isSandboxed(agent.id, sessionKey) : isSandboxed(agent, sessionKey);
+  }
+
   private hostFor(agent: AgentSettings, sessionKey: string): AgentToolHost {
-    if (!isSandboxed(agent, sessionKey)) return new LocalToolHost(agent.workspace);
-    const sandbox = this.deps.sandboxHost?.(agent, sessionKey);
-    return sandbox ?? new UnavailableToolHost(agent.workspace, `sandbox.mode=${agent.sandboxMode} puts session ${sessionKey} in a sandbox, but no sandbox runtime is available; nothing was run`);
+    if (!this.sandboxed(agent, sessionKey)) return new LocalToolHost(agent.workspace);
+    return this.deps.sandbox?.hostFor(agent.id, sessionKey) ?? new UnavailableToolHost(agent.workspace, `sandbox.mode=${agent.sandboxMode} puts session ${sessionKey} in a sandbox, but no sandbox runtime is available; nothing was run`);
   }
 
   private sessionOps(agent: AgentSettings, sessionKey: string, host: AgentToolHost, model: () => string | undefined): SessionOps {
@@ -266,7 +270,7 @@ export class AgentRuntime {
       if (models.length === 0) return await finish('error', '', undefined, `no model configured for agent '${agent.id}' (set agents.defaults.model.primary, e.g. "openai/gpt-4o-mini")`);
       const host = this.hostFor(agent, sessionKey);
       const cfg = this.deps.config();
-      const allowed = new Set(effectiveTools(TOOL_NAMES, { global: cfg.tools, agent: agent.tools, ...(isSandboxed(agent, sessionKey) ? { sandbox: agent.sandboxTools } : {}) }));
+      const allowed = new Set(effectiveTools(TOOL_NAMES, { global: cfg.tools, agent: agent.tools, ...(this.sandboxed(agent, sessionKey) ? { sandbox: agent.sandboxTools } : {}) }));
       const tools: Tool[] = TOOLS.filter((t) => allowed.has(t.name));
       const loaded = await this.store.load(info);
       const history: Message[] = messagesOf(loaded.records);

@@ -138,6 +138,7 @@ export const TOOLS: Tool[] = [
       const file = need(args, 'path');
       const oldText = need(args, 'oldText');
       const newText = typeof args.newText === 'string' ? args.newText : '';
+      if (host.edit) return { text: `edited ${file} (${await host.edit(file, oldText, newText)} replacement)` };
       const text = await host.readFile(file);
       const first = text.indexOf(oldText);
       if (first < 0) return { text: `oldText not found in ${file}`, isError: true };
@@ -151,6 +152,7 @@ export const TOOLS: Tool[] = [
     description: "Apply a multi-file patch in the '*** Begin Patch' ... '*** End Patch' format (Add File, Delete File, Update File with @@ hunks).",
     parameters: schema({ input: str('The full patch text') }, ['input']),
     async run(args, { host }) {
+      if (host.applyPatch) return { text: await host.applyPatch(need(args, 'input')) };
       const ops = parsePatch(need(args, 'input'));
       const done: string[] = [];
       for (const op of ops) {
