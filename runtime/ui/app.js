@@ -1,6 +1,7 @@
 // Control UI: credentials, connection state, health/status panels, config viewer.
 // Everything is rendered with textContent; nothing from the server becomes markup.
 import { GatewayClient } from '/gateway-client.js';
+import { initChat } from '/chat.js';
 
 const TOKEN_KEY = 'openclaw.gateway.token';
 
@@ -34,6 +35,7 @@ function adoptFragmentToken() {
 adoptFragmentToken();
 
 const client = new GatewayClient();
+const chat = initChat(client);
 let auth = null; // { token } | { password } while we have credentials
 
 // Every element with an id, as ui.camelCase (conn-state -> ui.connState).
@@ -187,6 +189,7 @@ client.addEventListener('hello', (ev) => {
   renderSession(ev.detail);
   refresh();
   loadConfig();
+  chat.load();
 });
 client.addEventListener('message', (ev) => {
   if (ev.detail.event === 'tick') refresh();
