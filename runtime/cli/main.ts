@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   config: () => import('./config.js'),
   dashboard: () => import('./dashboard.js'),
   doctor: () => import('./doctor.js'),
+  agent: () => import('./agent.js'),
   sandbox: () => import('./sandbox.js'),
 };
 
