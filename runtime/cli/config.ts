@@ -1,7 +1,9 @@
 // `openclaw config get|set|unset|file|validate`: edits ~/.openclaw/openclaw.json directly (no
 // running gateway needed); a running gateway notices the change and reloads it.
 import { promises as fs } from 'node:fs';
-import JSON5 from 'json5';
+import { loadJson5 } from '../../lib/cjs.js';
+
+const JSON5 = loadJson5();
 import { EXIT, OpenclawError, UsageError } from '../../lib/errors.js';
 import { parseFlags } from '../../lib/args.js';
 import { resolvePaths, tildify } from '../../lib/paths.js';

@@ -1,6 +1,9 @@
 // A small protocol v4 client: what the CLI, the tests and the benchmarks use to talk to a gateway.
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { loadWs } from '../../lib/cjs.js';
+
+const WebSocketClass = loadWs();
 import { OpenclawError } from '../../lib/errors.js';
 import { version } from '../version.js';
 
@@ -53,7 +56,7 @@ export class GatewayClient {
 
   static async connect(options: ConnectOptions): Promise<GatewayClient> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const ws = new WebSocket(options.url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, ...(options.origin ? { origin: options.origin } : {}) });
+    const ws = new WebSocketClass(options.url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, ...(options.origin ? { origin: options.origin } : {}) });
     const client = new GatewayClient(ws);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -98,7 +101,7 @@ export class GatewayClient {
   }
 
   request(method: string, params?: unknown, timeoutMs = 30_000): Promise<unknown> {
-    if (this.ws.readyState !== WebSocket.OPEN) {
+    if (this.ws.readyState !== WebSocketClass.OPEN) {
       return Promise.reject(new OpenclawError(`${method}: not connected${this.closeInfo ? ` (closed ${this.closeInfo.code})` : ''}`, { code: 'CLOSED' }));
     }
     const id = randomUUID();
@@ -113,7 +116,7 @@ export class GatewayClient {
   }
 
   close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    if (this.ws.readyState === WebSocketClass.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
       this.ws.once('close', () => resolve());
       this.ws.close(1000);

@@ -1,7 +1,9 @@
 // Read openclaw.json: JSON5, then ${ENV} substitution, then the typed schema. Every problem is
 // reported with the file, line:col where we can find it, and the key path; nothing is guessed.
 import { createHash } from 'node:crypto';
-import JSON5 from 'json5';
+import { loadJson5 } from '../../lib/cjs.js';
+
+const JSON5 = loadJson5();
 import { readFileIfExists } from '../../lib/fsutil.js';
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { substituteEnv } from './envsubst.js';

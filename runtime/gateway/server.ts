@@ -2,7 +2,10 @@
 // all sharing one request handler and one noServer WebSocketServer for upgrades.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
+import { loadWs } from '../../lib/cjs.js';
+
+const { WebSocketServer: WebSocketServerClass } = loadWs();
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { FailureThrottle } from './auth.js';
 import type { GatewayContext } from './context.js';
@@ -19,7 +22,7 @@ export class GatewayServer {
   port = 0;
 
   constructor(private readonly gw: GatewayContext) {
-    this.wss = new WebSocketServer({
+    this.wss = new WebSocketServerClass({
       noServer: true,
       maxPayload: gw.settings.limits.maxPayload,
       perMessageDeflate: false,

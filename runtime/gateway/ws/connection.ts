@@ -259,7 +259,6 @@ export class Connection {
     clearTimeout(this.handshakeTimer);
     setMaxPayload(this.ws, this.gw.settings.limits.maxPayload);
     this.gw.clients.set(this.connId, this.client);
-    this.gw.logger.info('ws.connected', { conn: this.connId, client: params.client.id, mode: params.client.mode, remote: this.remoteAddress, scopes: scopes.join(',') });
     const gw = this.gw;
     const limits = gw.settings.limits;
     this.respond(id, {
@@ -279,6 +278,8 @@ export class Connection {
       auth: { method: result.method, role, scopes },
       policy: { maxPayload: limits.maxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
     });
+    // Logged after answering: the write to stderr and the log file is not on the client's clock.
+    this.gw.logger.info('ws.connected', { conn: this.connId, client: params.client.id, mode: params.client.mode, remote: this.remoteAddress, scopes: scopes.join(',') });
   }
 
   private async onRequest(id: string, method: string, params: unknown): Promise<void> {

@@ -2,7 +2,9 @@
 // before calling, so a handler only does its one job.
 import os from 'node:os';
 import { promises as fs } from 'node:fs';
-import JSON5 from 'json5';
+import { loadJson5 } from '../../../lib/cjs.js';
+
+const JSON5 = loadJson5();
 import type { ClientInfo, GatewayContext } from '../context.js';
 import { invalidRequest, RpcError } from './protocol.js';
 import { parseKeyPath } from '../../config/keypath.js';
