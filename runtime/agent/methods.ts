@@ -11,6 +11,7 @@ import { missingKey, listModels, resolveModel } from './providers.js';
 import { AgentRuntime, RuntimeError, type Emit } from './runtime.js';
 import { DEFAULT_RETRY } from './model.js';
 import { SandboxHosts } from './sandbox-host.js';
+import { AGENT_METHOD_SCOPES } from './method-scopes.js';
 
 interface Hub {
   runtime: AgentRuntime;
@@ -100,7 +101,7 @@ function historyMessages(records: Awaited<ReturnType<AgentRuntime['history']>>['
 
 export const AGENT_METHODS: Record<string, Method> = {
   'chat.send': {
-    scopes: ['operator.write'],
+    scopes: [...AGENT_METHOD_SCOPES['chat.send']!],
     handler: (params, { gateway, client }) =>
       guard(async () => {
         const p = obj(params, 'chat.send', ['sessionKey', 'agentId', 'message', 'idempotencyKey', 'model', 'thinking', 'deliver', 'attachments', 'timeoutMs']);
@@ -116,7 +117,7 @@ export const AGENT_METHODS: Record<string, Method> = {
       }),
   },
   'chat.history': {
-    scopes: ['operator.read'],
+    scopes: [...AGENT_METHOD_SCOPES['chat.history']!],
     handler: (params, { gateway, client }) =>
       guard(async () => {
         const p = obj(params, 'chat.history', ['sessionKey', 'agentId', 'limit', 'subscribe']);
@@ -129,7 +130,7 @@ export const AGENT_METHODS: Record<string, Method> = {
       }),
   },
   'chat.abort': {
-    scopes: ['operator.write'],
+    scopes: [...AGENT_METHOD_SCOPES['chat.abort']!],
     handler: (params, { gateway }) =>
       guard(() => {
         const p = obj(params, 'chat.abort', ['sessionKey', 'runId', 'agentId']);
@@ -140,7 +141,7 @@ export const AGENT_METHODS: Record<string, Method> = {
       }),
   },
   'sessions.list': {
-    scopes: ['operator.read'],
+    scopes: [...AGENT_METHOD_SCOPES['sessions.list']!],
     handler: (params, { gateway }) =>
       guard(async () => {
         const p = obj(params, 'sessions.list', ['agentId', 'limit']);
@@ -157,7 +158,7 @@ export const AGENT_METHODS: Record<string, Method> = {
       }),
   },
   'sessions.get': {
-    scopes: ['operator.read'],
+    scopes: [...AGENT_METHOD_SCOPES['sessions.get']!],
     handler: (params, { gateway }) =>
       guard(async () => {
         const p = obj(params, 'sessions.get', ['key', 'sessionKey', 'agentId', 'limit']);
@@ -184,7 +185,7 @@ export const AGENT_METHODS: Record<string, Method> = {
       }),
   },
   'agents.list': {
-    scopes: ['operator.read'],
+    scopes: [...AGENT_METHOD_SCOPES['agents.list']!],
     handler: (_params, { gateway }) =>
       guard(() => {
         const agents = hubFor(gateway).runtime.agents();
@@ -196,7 +197,7 @@ export const AGENT_METHODS: Record<string, Method> = {
       }),
   },
   'models.list': {
-    scopes: ['operator.read'],
+    scopes: [...AGENT_METHOD_SCOPES['models.list']!],
     handler: (_params, { gateway }) =>
       guard(() => {
         const hub = hubFor(gateway);

@@ -17,7 +17,7 @@ import {
   type ErrorShape, type EventFrame, type ResponseFrame,
 } from './protocol.js';
 
-export const EVENTS = ['connect.challenge', 'tick', 'shutdown', 'presence', 'health'];
+export const EVENTS = ['connect.challenge', 'tick', 'shutdown', 'presence', 'health', 'chat', 'agent'];
 
 /** Close reasons are limited to 123 bytes by the WebSocket protocol. */
 function reason(text: string): string {

@@ -11,7 +11,7 @@ import { parseKeyPath } from '../../config/keypath.js';
 import { applyEdits, redactConfig } from '../../config/store.js';
 import { loadConfig } from '../../config/load.js';
 import { OpenclawError } from '../../../lib/errors.js';
-import { AGENT_METHODS } from '../../agent/methods.js';
+import { AGENT_METHOD_SCOPES } from '../../agent/method-scopes.js';
 
 export interface MethodContext {
   gateway: GatewayContext;
@@ -160,8 +160,17 @@ async function tailLogs(gw: GatewayContext, params: Record<string, unknown>): Pr
   }
 }
 
+// The agent runtime (providers, sessions, sandbox hosts) loads on the first agent call, so a
+// gateway that only serves ops traffic starts without it.
+const AGENT_METHODS_LAZY: Record<string, Method> = Object.fromEntries(
+  Object.entries(AGENT_METHOD_SCOPES).map(([name, scopes]) => [
+    name,
+    { scopes: [...scopes], handler: async (params, ctx) => (await import('../../agent/methods.js')).AGENT_METHODS[name]!.handler(params, ctx) },
+  ]),
+);
+
 export const METHODS: Record<string, Method> = {
-  ...AGENT_METHODS,
+  ...AGENT_METHODS_LAZY,
   health: { scopes: [], handler: (_p, { gateway }) => healthPayload(gateway) },
   status: { scopes: ['operator.read'], handler: (_p, { gateway }) => statusPayload(gateway) },
   'system-presence': { scopes: ['operator.read'], handler: (_p, { gateway }) => presencePayload(gateway) },
