@@ -4,7 +4,7 @@
 //
 // The reference units in the repo are exactly what the renderers produce for the default user
 // (openclaw, home /home/openclaw) and a global npm install. --check exits 1 if either file differs
-// (tests/podman/units.test.ts runs the same comparison).
+// (tests/runtime/podman-units.test.ts runs the same comparison).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
