@@ -146,9 +146,17 @@ for (const name of ENGINE_NAMES) {
       await t.test('pids limit stops a fork bomb; a memory hog is OOM-killed; the gateway process lives on', async () => {
         const bomb = await sbx.exec({ command: 'b() { b | b & }; b; sleep 5', timeoutMs: 8_000 });
         assert.ok(bomb.timedOut || bomb.exitCode !== 0 || /fork|Resource temporarily unavailable/i.test(bomb.stderr), JSON.stringify(bomb).slice(0, 300));
-        // The bomb's processes are gone once a fork succeeds again (poll, no fixed sleep).
-        await waitFor('the sandbox to fork again', async () => ((await sh(sbx, 'echo ok')).stdout === 'ok\n' ? true : undefined), 30_000, 100);
-        const events = await sh(sbx, 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; cat /sys/fs/cgroup/pids/pids.events 2>/dev/null');
+        // The bomb's processes are gone once forks succeed again: poll until an external command
+        // (a fork, unlike the shell's builtin echo) reads the cgroup files (no fixed sleep).
+        const events = await waitFor(
+          'the sandbox to fork again',
+          async () => {
+            const r = await sh(sbx, 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; cat /sys/fs/cgroup/pids/pids.events 2>/dev/null');
+            return /^max \d+$/m.test(r.stdout) ? r : undefined;
+          },
+          30_000,
+          100,
+        );
         assert.match(events.stdout, /^128$/m, `pids.max: ${events.stdout}`);
         assert.match(events.stdout, /^max [1-9]\d*$/m, `the limit was hit: ${events.stdout}`);
         const hog = await sbx.exec({ command: 'exec bash -c \'x=$(head -c 600m /dev/zero | tr "\\0" a); echo ${#x}\'', timeoutMs: 60_000 });
