@@ -429,19 +429,19 @@ async function benchWs(): Promise<BenchRow[]> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Container image size, if the image benchmark has been built alongside this file.
+// Benchmarks that live in their own files (image size, sandbox exec, agent chat): each exports
+// run(): Promise<BenchRow[]>. A missing engine or file becomes a "skipped" row, never a crash.
 
-async function benchImage(): Promise<BenchRow[]> {
-  const metric = 'container image size';
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'image-size.js');
-  if (!fs.existsSync(file)) return [skippedRow(metric, 'MB', 'bench/image-size.ts not present')];
-  log('container image size');
+async function benchModule(file: string, metric: string, unit: string): Promise<BenchRow[]> {
+  const full = path.join(path.dirname(fileURLToPath(import.meta.url)), `${file}.js`);
+  if (!fs.existsSync(full)) return [skippedRow(metric, unit, `bench/${file}.ts not present`)];
+  log(metric);
   try {
-    const mod = (await import(pathToFileURL(file).href)) as { run?: () => Promise<BenchRow[]> };
-    if (typeof mod.run !== 'function') return [skippedRow(metric, 'MB', 'bench/image-size.ts exports no run()')];
+    const mod = (await import(pathToFileURL(full).href)) as { run?: () => Promise<BenchRow[]> };
+    if (typeof mod.run !== 'function') return [skippedRow(metric, unit, `bench/${file}.ts exports no run()`)];
     return await mod.run();
   } catch (err) {
-    return [skippedRow(metric, 'MB', ((err as Error).message ?? String(err)).split('\n')[0]!)];
+    return [skippedRow(metric, unit, ((err as Error).message ?? String(err)).split('\n')[0]!)];
   }
 }
 
@@ -462,10 +462,17 @@ async function main(): Promise<void> {
       log(`${metric} failed: ${(err as Error).stack ?? String(err)}`);
     }
   };
-  await guard(M.start, 'ms', benchStart);
-  await guard(M.rss, 'MB', benchRss);
-  await guard('websocket benchmarks', 'ms', benchWs);
-  await guard('container image size', 'MB', benchImage);
+  // `npm run bench -- gateway sandbox` runs only those groups; no names = all of them.
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  if (want('gateway')) {
+    await guard(M.start, 'ms', benchStart);
+    await guard(M.rss, 'MB', benchRss);
+    await guard('websocket benchmarks', 'ms', benchWs);
+  }
+  if (want('image')) await guard('container image size', 'MB', () => benchModule('image-size', 'container image size', 'MB'));
+  if (want('sandbox')) await guard('sandbox exec', 'ms', () => benchModule('sandbox-exec', 'sandbox exec', 'ms'));
+  if (want('agent')) await guard('agent chat', 'ms', () => benchModule('agent-chat', 'agent chat', 'ms'));
   const elapsed = (performance.now() - started) / 1000;
 
   if (json) {
