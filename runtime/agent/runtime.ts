@@ -7,7 +7,10 @@ import type { Logger } from '../../lib/log.js';
 import type { OpenclawConfig } from '../config/schema.js';
 import { canonicalSessionKey, defaultAgent, isSandboxed, listAgents, parseSessionKey, type AgentSettings } from './agents.js';
 import { ProviderError } from './errors.js';
-import { LocalToolHost, UnavailableToolHost, type AgentToolHost } from './host.js';
+import { mkdir } from 'node:fs/promises';
+import { LocalToolHost } from '../tools/local.js';
+import { UnavailableToolHost, type AgentToolHost } from './host.js';
+import { ToolHostAdapter } from './sandbox-host.js';
 import { DEFAULT_RETRY, streamTurn, type RetryPolicy } from './model.js';
 import { effectiveTools } from './policy.js';
 import { resolveModel, type ResolvedModel } from './providers.js';
@@ -204,7 +207,13 @@ export class AgentRuntime {
   }
 
   private hostFor(agent: AgentSettings, sessionKey: string): AgentToolHost {
-    if (!this.sandboxed(agent, sessionKey)) return new LocalToolHost(agent.workspace);
+    if (!this.sandboxed(agent, sessionKey)) {
+      // The same tool implementation as in a sandbox, confined to the agent workspace on this host.
+      return new ToolHostAdapter('host', agent.workspace, async () => {
+        await mkdir(agent.workspace, { recursive: true, mode: 0o700 });
+        return new LocalToolHost(agent.workspace);
+      });
+    }
     return this.deps.sandbox?.hostFor(agent.id, sessionKey) ?? new UnavailableToolHost(agent.workspace, `sandbox.mode=${agent.sandboxMode} puts session ${sessionKey} in a sandbox, but no sandbox runtime is available; nothing was run`);
   }
 

@@ -32,9 +32,6 @@ export class ToolHostAdapter implements AgentToolHost {
   async writeFile(file: string, content: string): Promise<void> {
     await (await this.get()).write(file, content);
   }
-  async remove(file: string): Promise<void> {
-    await (await this.get()).applyPatch(`*** Begin Patch\n*** Delete File: ${file}\n*** End Patch\n`);
-  }
   async list(dir: string): Promise<Array<{ name: string; type: 'file' | 'dir' | 'other'; size: number }>> {
     return (await (await this.get()).list(dir)).map((e) => ({ name: e.name, type: e.type === 'file' || e.type === 'dir' ? e.type : 'other', size: e.size }));
   }

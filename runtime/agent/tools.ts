@@ -1,7 +1,6 @@
 // The tools offered to the model: their JSON schemas and what each does through the tool host.
 // Results are plain text for the model; `details` carries structure for the UI's tool cards.
 import type { AgentToolHost } from './host.js';
-import { applyHunks, parsePatch } from './patch.js';
 import type { ToolSpec } from './types.js';
 
 export interface ToolOutput {
@@ -138,13 +137,7 @@ export const TOOLS: Tool[] = [
       const file = need(args, 'path');
       const oldText = need(args, 'oldText');
       const newText = typeof args.newText === 'string' ? args.newText : '';
-      if (host.edit) return { text: `edited ${file} (${await host.edit(file, oldText, newText)} replacement)` };
-      const text = await host.readFile(file);
-      const first = text.indexOf(oldText);
-      if (first < 0) return { text: `oldText not found in ${file}`, isError: true };
-      if (text.indexOf(oldText, first + 1) >= 0) return { text: `oldText occurs more than once in ${file}; include more context`, isError: true };
-      await host.writeFile(file, text.slice(0, first) + newText + text.slice(first + oldText.length));
-      return { text: `edited ${file}` };
+      return { text: `edited ${file} (${await host.edit(file, oldText, newText)} replacement)` };
     },
   },
   {
@@ -152,20 +145,7 @@ export const TOOLS: Tool[] = [
     description: "Apply a multi-file patch in the '*** Begin Patch' ... '*** End Patch' format (Add File, Delete File, Update File with @@ hunks).",
     parameters: schema({ input: str('The full patch text') }, ['input']),
     async run(args, { host }) {
-      if (host.applyPatch) return { text: await host.applyPatch(need(args, 'input')) };
-      const ops = parsePatch(need(args, 'input'));
-      const done: string[] = [];
-      for (const op of ops) {
-        if (op.kind === 'add') await host.writeFile(op.path, op.content);
-        else if (op.kind === 'delete') await host.remove(op.path);
-        else {
-          const next = applyHunks(await host.readFile(op.path), op.hunks, op.path);
-          await host.writeFile(op.moveTo ?? op.path, next);
-          if (op.moveTo && op.moveTo !== op.path) await host.remove(op.path);
-        }
-        done.push(`${op.kind === 'add' ? 'A' : op.kind === 'delete' ? 'D' : 'M'} ${op.kind === 'update' && op.moveTo ? op.moveTo : op.path}`);
-      }
-      return { text: done.join('\n') || 'empty patch' };
+      return { text: await host.applyPatch(need(args, 'input')) };
     },
   },
   {

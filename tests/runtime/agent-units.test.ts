@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { canonicalSessionKey, isSandboxed, listAgents, routeAgent } from '../../runtime/agent/agents.js';
 import { retryAfterMs } from '../../runtime/agent/errors.js';
 import { backoffMs, DEFAULT_RETRY } from '../../runtime/agent/model.js';
-import { applyHunks, parsePatch } from '../../runtime/agent/patch.js';
+import { applyHunks, parsePatch } from '../../runtime/tools/patch.js';
 import { effectiveTools } from '../../runtime/agent/policy.js';
 import { missingKey, resolveModel } from '../../runtime/agent/providers.js';
 import { readSse } from '../../runtime/agent/sse.js';
@@ -175,12 +175,12 @@ describe('apply_patch', () => {
   test('add, update (with context and trailing-space tolerance), move and delete', () => {
     const ops = parsePatch(['*** Begin Patch', '*** Add File: a.txt', '+one', '+two', '*** Update File: b.txt', '*** Move to: c.txt', '@@ def f', ' def f():', '-    return 1', '+    return 2', '*** Delete File: d.txt', '*** End Patch'].join('\n'));
     assert.deepEqual(ops.map((o) => o.kind), ['add', 'update', 'delete']);
-    assert.equal(ops[0]!.kind === 'add' && ops[0]!.content, 'one\ntwo\n');
+    assert.deepEqual(ops[0]!.kind === 'add' && ops[0]!.lines, ['one', 'two']);
     const upd = ops[1]!;
     assert.ok(upd.kind === 'update');
     assert.equal(upd.moveTo, 'c.txt');
     assert.equal(applyHunks('x = 0\ndef f():  \n    return 1\n', upd.hunks, 'b.txt'), 'x = 0\ndef f():\n    return 2\n');
-    assert.throws(() => applyHunks('nothing here\n', upd.hunks, 'b.txt'), /hunk does not match/);
+    assert.throws(() => applyHunks('nothing here\n', upd.hunks, 'b.txt'), /hunk 1 does not match/);
     assert.throws(() => parsePatch('*** Add File: x\n+y'), /Begin Patch/);
   });
 });
