@@ -11,18 +11,9 @@ import {
   run as runArgv,
   type Engine,
 } from '../tests/helpers/engine.js';
+import type { BenchRow } from './table.js';
 
-/** Same shape as bench/table.ts BenchRow (kept local so this file stands alone). */
-export interface ImageSizeRow {
-  metric: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  baselineLabel?: string;
-  target?: string;
-  pass?: boolean;
-  note?: string;
-}
+type ImageSizeRow = BenchRow;
 
 function skippedRow(metric: string, unit: string, reason: string, target?: string): ImageSizeRow {
   return { metric, value: Number.NaN, unit, note: `skipped: ${reason}`, ...(target ? { target } : {}) };

@@ -6,16 +6,18 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT_MS, type ExecResult } from '../sandbox/channel.js';
 import { filterEnv } from '../sandbox/env.js';
-import { DEFAULT_READ_MAX, ToolError, type ExecOptions, type FileEntry, type PatchResult, type ToolHost } from './host.js';
-import { applyPatch, replaceExact, type FileOps } from './patch.js';
+import { DEFAULT_READ_MAX, ToolError, type ExecOptions, type FileEntry, type ToolHost } from './host.js';
+import { FileToolHost } from './file-tools.js';
 
 function under(p: string, root: string): boolean {
   return p === root || p.startsWith(root + path.sep);
 }
 
-export class LocalToolHost implements ToolHost {
+export class LocalToolHost extends FileToolHost implements ToolHost {
   readonly kind = 'local' as const;
-  constructor(readonly workdir: string, private readonly baseEnv: Record<string, string | undefined> = process.env) {}
+  constructor(readonly workdir: string, private readonly baseEnv: Record<string, string | undefined> = process.env) {
+    super();
+  }
 
   /** Resolve inside the workspace; throws TOOL_PATH when the path or a symlink on it leads outside. */
   async resolve(file: string): Promise<string> {
@@ -43,12 +45,8 @@ export class LocalToolHost implements ToolHost {
     }
   }
 
-  private ops(): FileOps {
-    return {
-      readText: async (f) => (await this.read(f, { maxBytes: 64 * 1024 * 1024 })).content,
-      writeText: async (f, c) => void (await this.write(f, c)),
-      remove: async (f) => fs.rm(await this.resolve(f)),
-    };
+  protected async remove(file: string): Promise<void> {
+    await fs.rm(await this.resolve(file));
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -118,17 +116,6 @@ export class LocalToolHost implements ToolHost {
     await fs.mkdir(path.dirname(p), { recursive: true });
     await fs.writeFile(p, content);
     return { path: file, bytes: Buffer.byteLength(content) };
-  }
-
-  async edit(file: string, oldText: string, newText: string, opts: { replaceAll?: boolean } = {}) {
-    const { content } = await this.read(file, { maxBytes: 64 * 1024 * 1024 });
-    const r = replaceExact(content, oldText, newText, file, opts.replaceAll);
-    await this.write(file, r.text);
-    return { path: file, replacements: r.count };
-  }
-
-  applyPatch(patch: string): Promise<PatchResult> {
-    return applyPatch(patch, this.ops());
   }
 
   async list(dir = '.'): Promise<FileEntry[]> {

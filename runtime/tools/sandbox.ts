@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { ExecResult } from '../sandbox/channel.js';
 import type { Sandbox } from '../sandbox/manager.js';
-import { DEFAULT_READ_MAX, ToolError, type ExecOptions, type FileEntry, type PatchResult, type ToolHost } from './host.js';
-import { applyPatch, replaceExact, type FileOps } from './patch.js';
+import { DEFAULT_READ_MAX, ToolError, type ExecOptions, type FileEntry, type ToolHost } from './host.js';
+import { FileToolHost } from './file-tools.js';
 
 const FS_SCRIPT = `
 op=$1; p=$2
@@ -34,13 +34,14 @@ esac`;
 
 const CODES: Record<number, string> = { 2: 'TOOL_PATH', 3: 'TOOL_PATH', 4: 'TOOL_NOT_FOUND', 5: 'TOOL_READONLY' };
 
-export class SandboxToolHost implements ToolHost {
+export class SandboxToolHost extends FileToolHost implements ToolHost {
   readonly kind = 'sandbox' as const;
   readonly workdir: string;
   private readonly roots: string[];
   private readonly writable: string[];
 
   constructor(private readonly sandbox: Pick<Sandbox, 'exec' | 'settings'>) {
+    super();
     this.workdir = sandbox.settings.docker.workdir;
     this.roots = sandbox.settings.workspaceAccess === 'ro' ? ['/workspace', '/agent'] : ['/workspace'];
     this.writable = ['/workspace'];
@@ -71,12 +72,8 @@ export class SandboxToolHost implements ToolHost {
     return r;
   }
 
-  private ops(): FileOps {
-    return {
-      readText: async (f) => (await this.read(f, { maxBytes: 64 * 1024 * 1024 })).content,
-      writeText: async (f, c) => void (await this.write(f, c)),
-      remove: async (f) => void (await this.fs('delete', f)),
-    };
+  protected async remove(file: string): Promise<void> {
+    await this.fs('delete', file);
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -95,17 +92,6 @@ export class SandboxToolHost implements ToolHost {
   async write(file: string, content: string) {
     await this.fs('write', file, [], Buffer.from(content, 'utf8').toString('base64'));
     return { path: file, bytes: Buffer.byteLength(content) };
-  }
-
-  async edit(file: string, oldText: string, newText: string, opts: { replaceAll?: boolean } = {}) {
-    const { content } = await this.read(file, { maxBytes: 64 * 1024 * 1024 });
-    const r = replaceExact(content, oldText, newText, file, opts.replaceAll);
-    await this.write(file, r.text);
-    return { path: file, replacements: r.count };
-  }
-
-  applyPatch(patch: string): Promise<PatchResult> {
-    return applyPatch(patch, this.ops());
   }
 
   async list(dir = '.'): Promise<FileEntry[]> {
