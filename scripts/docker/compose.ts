@@ -101,24 +101,31 @@ export function missingEdits(config: unknown, wanted: readonly ConfigEdit[]): Co
 
 export const TOKEN_REF = { source: 'env', provider: 'default', id: 'OPENCLAW_GATEWAY_TOKEN' } as const;
 
-/**
- * Onboarding, the one place that chooses how: `openclaw onboard --non-interactive` when this checkout
- * has it, else the same result seeded with `config set --batch-json` (token auth by env SecretRef,
- * so the token lives only in .env and is never copied into openclaw.json).
- */
-export function onboarding(ctx: Ctx, config: unknown): { text: string; args: string[] } | undefined {
+/** Onboarding is needed unless the config already has local mode and token auth by env reference. */
+export function needsOnboarding(config: unknown): boolean {
   const auth = getPath(config, 'gateway.auth') as { mode?: unknown; token?: unknown } | undefined;
-  if (getPath(config, 'gateway.mode') === 'local' && JSON.stringify(auth?.token) === JSON.stringify(TOKEN_REF) && (auth?.mode === undefined || auth.mode === 'token')) return undefined;
-  if (existsSync(path.join(ctx.repo, 'runtime', 'cli', 'onboard.ts')) || existsSync(path.join(ctx.repo, 'dist', 'runtime', 'cli', 'onboard.js'))) {
-    const args = ['onboard', '--non-interactive', '--mode', 'local', '--gateway-auth', 'token', '--gateway-token-ref-env', 'OPENCLAW_GATEWAY_TOKEN'];
-    return { text: `openclaw ${args.join(' ')}`, args };
+  return !(getPath(config, 'gateway.mode') === 'local' && JSON.stringify(auth?.token) === JSON.stringify(TOKEN_REF) && (auth?.mode === undefined || auth.mode === 'token'));
+}
+
+/**
+ * Onboarding, the one place that chooses how: `openclaw onboard --non-interactive` when the image
+ * has it (asked with `openclaw help onboard` in a one-off container), else the same result seeded
+ * with `config set --batch-json`. Either way token auth refers to OPENCLAW_GATEWAY_TOKEN (an env
+ * SecretRef), so the token lives only in .env and is never copied into openclaw.json.
+ */
+export async function onboarding(ctx: Ctx, config: unknown): Promise<{ text: string; args: string[] } | undefined> {
+  if (!needsOnboarding(config)) return undefined;
+  const hasOnboard = (await probe(gatewayCli(ctx, ['help', 'onboard']), opts(ctx, { timeoutMs: 2 * 60_000 }))).code === 0;
+  if (hasOnboard) {
+    const args = ['onboard', '--non-interactive', '--mode', 'local', '--gateway-auth', 'token', '--gateway-token-ref-env', 'OPENCLAW_GATEWAY_TOKEN', ...(ctx.s.bind === 'custom' ? [] : ['--gateway-bind', ctx.s.bind]), '--no-install-daemon'];
+    return { text: describe(['openclaw', ...args]), args };
   }
   const edits: ConfigEdit[] = [
     { path: 'gateway.mode', value: 'local' },
     { path: 'gateway.auth.mode', value: 'token' },
     { path: 'gateway.auth.token', value: TOKEN_REF },
   ];
-  return { text: `onboard (config set: this checkout has no openclaw onboard yet): ${describe(['openclaw', ...batchArgs(edits)])}`, args: batchArgs(edits) };
+  return { text: `onboard (the image has no openclaw onboard): ${describe(['openclaw', ...batchArgs(edits)])}`, args: batchArgs(edits) };
 }
 
 /** gateway.mode, gateway.bind and the loopback origins of the published port (kept: any others). */

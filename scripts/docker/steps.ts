@@ -224,7 +224,7 @@ export const configStep: Step<Ctx> = {
   async check(ctx) {
     const { config } = await readConfig(ctx);
     const actions: Action[] = [];
-    const onboard = ctx.s.skipOnboarding ? undefined : onboarding(ctx, config);
+    const onboard = ctx.s.skipOnboarding ? undefined : await onboarding(ctx, config);
     if (onboard) actions.push(action(onboard.text, async () => void (await runGatewayCli(ctx, onboard.args, 'onboarding'))));
     const edits = seedEdits(ctx, config);
     if (edits.length) actions.push(action(describe(["openclaw", ...batchArgs(edits)]), async () => void (await runGatewayCli(ctx, batchArgs(seedEdits(ctx, (await readConfig(ctx)).config)), 'config seed'))));
