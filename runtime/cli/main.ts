@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   doctor: () => import('./doctor.js'),
   agent: () => import('./agent.js'),
   sandbox: () => import('./sandbox.js'),
+  onboard: () => import('./onboard.js'),
+  setup: () => import('./onboard.js'),
 };
 
 async function listCommands(): Promise<string> {
