@@ -1,11 +1,12 @@
 // `openclaw sandbox list|recreate|explain|exec`: inspect and manage agent sandboxes directly through
 // the engine CLI (no running gateway needed).
 import { EXIT, UsageError } from '../../lib/errors.js';
-import { parseFlags } from '../../lib/args.js';
+import { parseFlags, parseIntFlag } from '../../lib/args.js';
 import { resolvePaths } from '../../lib/paths.js';
 import { loadConfig } from '../config/load.js';
 import { buildCreatePlan } from '../sandbox/argv.js';
 import { defaultAgentId } from '../sandbox/config.js';
+import { filterEnv } from '../sandbox/env.js';
 import { isHot, recreateCommand, SandboxManager } from '../sandbox/manager.js';
 import { effectivePolicy } from '../sandbox/policy.js';
 import { validateSandbox } from '../sandbox/validate.js';
@@ -131,9 +132,12 @@ async function explain(mgr: SandboxManager, config: Parameters<typeof effectiveP
     scopeKey: s.scopeKey,
     backend: engineNote,
     workspaceAccess: s.workspaceAccess,
+    workspaceRoot: s.workspaceRoot,
     workspaceDir: s.workspaceDir,
     agentWorkspaceDir: s.agentWorkspaceDir,
     runtimeWorkdir: s.sandboxed ? s.docker.workdir : s.agentWorkspaceDir,
+    docker: { ...s.docker, env: filterEnv(s.docker.env).env },
+    prune: s.prune,
     ignoredOverrides: s.ignoredOverrides,
     blockedEnv: plan?.blockedEnv ?? [],
     warnings,
@@ -173,10 +177,11 @@ async function exec(mgr: SandboxManager, argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
   if (dash < 0 || dash === argv.length - 1) throw new UsageError('sandbox exec: put the command after --', `usage: openclaw ${USAGE}`);
   const { values } = parseFlags(argv.slice(0, dash), { agent: { type: 'string' }, session: { type: 'string' }, timeout: { type: 'string' } }, `openclaw ${USAGE}`, false);
+  const timeoutMs = parseIntFlag(values.timeout, '--timeout', 1, 24 * 3_600_000) ?? 600_000;
   const words = argv.slice(dash + 1);
   const command = words.length === 1 ? words[0]! : words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
   const sbx = await mgr.ensure({ ...(values.agent ? { agentId: values.agent } : {}), ...(values.session ? { sessionKey: values.session } : {}) });
-  const r = await sbx.exec({ command, timeoutMs: values.timeout ? Number(values.timeout) : 600_000 });
+  const r = await sbx.exec({ command, timeoutMs });
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   if (r.timedOut) process.stderr.write(`openclaw: sandbox exec: timed out, killed (${r.signal})\n`);
