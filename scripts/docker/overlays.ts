@@ -61,9 +61,10 @@ export function parseExtraMounts(value: string | undefined, home: string | undef
   const hint = 'use comma-separated source:target[:ro|rw|z|Z] entries, e.g. ~/projects:/home/node/projects:ro';
   const out: Mount[] = [];
   for (const raw of value.split(',')) {
+    // Checked before trimming, so a trailing CR or tab is refused rather than silently dropped.
+    if (/[\0-\x1f\x7f]/.test(raw)) bad(from, raw, 'control character (newline, tab...)', hint);
     const entry = raw.trim();
     if (entry === '') bad(from, value, 'empty entry (stray comma)', hint);
-    if (/[\0-\x1f\x7f]/.test(entry)) bad(from, entry, 'control character (newline, tab...)', hint);
     const parts = entry.split(':');
     if (parts.length < 2) bad(from, entry, 'missing target (expected source:target)', hint);
     if (parts.length > 3) bad(from, entry, 'stray colon (expected source:target[:options])', hint);
@@ -90,8 +91,8 @@ export function parseExtraMounts(value: string | undefined, home: string | undef
 /** OPENCLAW_HOME_VOLUME: a named volume (or an absolute host path) for /home/node. */
 export function parseHomeVolume(value: string | undefined, home: string | undefined, from = 'OPENCLAW_HOME_VOLUME'): Mount | undefined {
   if (value === undefined || value.trim() === '') return undefined;
+  if (/[\0-\x1f\x7f]/.test(value)) bad(from, value, 'control character (newline, tab...)', 'use a volume name such as openclaw-home');
   const v = value.trim();
-  if (/[\0-\x1f\x7f]/.test(v)) bad(from, v, 'control character (newline, tab...)', 'use a volume name such as openclaw-home');
   if (VOLUME_NAME.test(v)) return { type: 'volume', source: v, target: CONTAINER_HOME, readOnly: false, entry: v };
   if (v.startsWith('/') || v.startsWith('~')) return { type: 'bind', source: checkPath(from, v, expandHome(v, home), 'source'), target: CONTAINER_HOME, readOnly: false, entry: v };
   return bad(from, v, 'not a volume name or absolute path', 'use letters, digits, _ . - (starting with a letter or digit), e.g. openclaw-home');
