@@ -148,7 +148,7 @@ test('extra mounts: every injection attempt is refused, naming the entry', () =>
     ['/a:/b"]}', /unsupported character in target/],
     ["/a':/b", /unsupported character in source/],
     ['/a/../etc:/b', /contains '\.\.'/],
-    ['/a:/home/node', /target \/home\/node is managed by docker-compose.yml \(use OPENCLAW_HOME_VOLUME/],
+    ['/a:/home/node', /target \/home\/node is managed by docker-compose.yml in entry '\/a:\/home\/node'/],
     ['/a:/home/node/.openclaw', /target \/home\/node\/.openclaw is managed/],
     ['/a:/home/node/.openclaw/workspace/', /target \/home\/node\/.openclaw\/workspace is managed/],
     ['/var/run/docker.sock:/var/run/docker.sock', /target \/var\/run\/docker.sock is managed/],
@@ -303,4 +303,8 @@ test('docker compose config accepts the base file with both overlays', (t) => {
   assert.deepEqual(gw.group_add, ['998']);
   assert.deepEqual(gw.ports?.map((p) => [p.host_ip, p.published]), [['127.0.0.1', '18789']]);
   assert.equal(cfg.volumes['oc-home']?.name, 'oc-home');
+});
+
+test('the hint for a /home/node mount points at OPENCLAW_HOME_VOLUME', () => {
+  assert.throws(() => parseExtraMounts('/a:/home/node', HOME), (err: unknown) => err instanceof UsageError && err.hint === 'use OPENCLAW_HOME_VOLUME for /home/node');
 });
