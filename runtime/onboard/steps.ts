@@ -128,7 +128,10 @@ const bind: WizardStep = {
     ctx.answers.bind = ctx.flags.bind ?? currentBind(ctx) ?? 'loopback';
   },
   async ask(ctx, ui) {
-    if (ctx.flags.bind) return fromFlag(ui, 'Bind', ctx.flags.bind, '--gateway-bind');
+    if (ctx.flags.bind) {
+      ctx.answers.bind = ctx.flags.bind;
+      return fromFlag(ui, 'Bind', ctx.flags.bind, '--gateway-bind');
+    }
     const initial = currentBind(ctx) ?? 'loopback';
     ctx.answers.bind = initial === 'custom' ? 'custom' : await ui.select('Where should the gateway listen?', BIND_CHOICES, initial);
     if (ctx.answers.bind !== 'loopback') ui.say('  Note: beyond loopback the gateway refuses to start without a token or password; this setup always configures one.');
@@ -297,7 +300,10 @@ const port: WizardStep = {
     ctx.answers.port = ctx.flags.port ?? at<number>(ctx.cur, 'gateway.port') ?? DEFAULT_PORT;
   },
   async ask(ctx, ui) {
-    if (ctx.flags.port !== undefined) return fromFlag(ui, 'Port', String(ctx.flags.port), '--gateway-port');
+    if (ctx.flags.port !== undefined) {
+      ctx.answers.port = ctx.flags.port;
+      return fromFlag(ui, 'Port', String(ctx.flags.port), '--gateway-port');
+    }
     const v = await ui.text('Gateway port', {
       initial: String(at<number>(ctx.cur, 'gateway.port') ?? DEFAULT_PORT),
       validate: (s) => (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 65535 ? undefined : 'a whole number from 1 to 65535'),

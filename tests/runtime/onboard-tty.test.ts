@@ -247,3 +247,28 @@ test('an interactive re-run keeps the token and the stored key by default', { sk
   assert.equal(readEnvFile(dir), envBefore, 'token and key kept');
   assert.ok(!end.includes(KEY));
 });
+
+test('on a host with systemctl the wizard offers the service, and yes installs it through gateway install', { skip: !hasTmux && 'tmux not installed' }, async (t) => {
+  const dir = makeStateDir();
+  const stubDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onboard-stub-'));
+  const log = path.join(stubDir, 'log');
+  fs.writeFileSync(log, '');
+  const stubs = path.join(path.dirname(BIN), '..', 'tests', 'stubs');
+  const env = envFor(dir, { OPENCLAW_ONBOARD_CONTAINER: '0', PATH: `${stubs}:${process.env.PATH}`, STUB_LOG: log, STUB_DIR: stubDir, XDG_CONFIG_HOME: path.join(dir, 'xdg') });
+  const pane = Pane.start(t, ['onboard', '--mode', 'local', '--gateway-bind', 'loopback', '--gateway-auth', 'token', '--gateway-port', '19557', '--workspace', '~/ws', '--sandbox', 'off'], env);
+  await pane.waitFor(/\? Gateway token/);
+  pane.keys('Enter');
+  await pane.waitFor(/Model provider for the agent/);
+  pane.type('6'); // skip
+  pane.keys('Enter');
+  const offer = await pane.waitFor(/Start the gateway as a service\?/);
+  assert.match(offer, /Bind: loopback \(--gateway-bind\)/, 'a flag answers its question without asking');
+  pane.keys('Enter');
+  const summary = await pane.waitFor(/\? Write these files\? \[Y\/n\] $/m);
+  assert.match(summary, /then: openclaw gateway install/);
+  pane.keys('y');
+  const end = await pane.waitFor(/__EXIT=\d+/);
+  assert.match(end, /__EXIT=0/);
+  assert.match(fs.readFileSync(log, 'utf8'), /^systemctl --user enable openclaw-gateway\.service$/m);
+  assert.ok(fs.existsSync(path.join(dir, 'xdg', 'systemd', 'user', 'openclaw-gateway.service')));
+});
