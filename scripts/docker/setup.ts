@@ -93,12 +93,19 @@ async function waitHealthy(ctx: Ctx, deadlineS: number): Promise<number> {
   const t0 = performance.now();
   let last = '';
   while ((performance.now() - t0) / 1000 < deadlineS) {
+    // A ref'd timer rather than AbortSignal.timeout(): while docker-proxy holds a connection open
+    // before the gateway listens, nothing else keeps the process alive.
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), 3000);
     try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      const r = await fetch(url, { signal: ac.signal });
+      await r.arrayBuffer();
       if (r.status === 200) return (performance.now() - t0) / 1000;
       last = `HTTP ${r.status}`;
     } catch (err) {
       last = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    } finally {
+      clearTimeout(timer);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
