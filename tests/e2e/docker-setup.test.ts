@@ -17,7 +17,7 @@
 // Needs docker with the compose plugin: in CI (CI=true) a missing one fails, elsewhere it skips.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -89,10 +89,14 @@ test('docker-setup.sh on the real Docker engine', { timeout: 40 * 60_000 }, asyn
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  // A clean clone: committed files only; node_modules is linked so nothing is downloaded.
+  // A clean clone: committed files only. node_modules is copied, never linked: the shim may run
+  // `npm ci`, which empties node_modules through a symlink. Its lock marker is made newer than the
+  // archived package-lock.json so the shim only builds dist/.
   const arch = await run(['sh', '-c', 'git -C "$1" archive --format=tar HEAD | tar -x -C "$2"', 'sh', REPO_ROOT, repo], { timeoutMs: 120_000 });
   assert.equal(arch.code, 0, show(arch));
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(repo, 'node_modules'));
+  cpSync(join(REPO_ROOT, 'node_modules'), join(repo, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+  const now = new Date();
+  utimesSync(join(repo, 'node_modules', '.package-lock.json'), now, now);
 
   let token = '';
   await t.test('setup brings up a healthy gateway on 127.0.0.1 only', async () => {
@@ -117,11 +121,18 @@ test('docker-setup.sh on the real Docker engine', { timeout: 40 * 60_000 }, asyn
   });
 
   await t.test('openclaw-cli health through the shared network namespace (token from env)', async () => {
-    const ok = await dc(['run', '--rm', '-T', 'openclaw-cli', 'health'], { OPENCLAW_GATEWAY_TOKEN: token });
+    const gwBefore = (await dc(['ps', '-q', 'openclaw-gateway'])).stdout.trim();
+    // -e NAME: the value comes from our environment, so the token is in no argv.
+    const ok = await dc(['run', '--rm', '-T', '-e', 'OPENCLAW_GATEWAY_TOKEN', 'openclaw-cli', 'health'], { OPENCLAW_GATEWAY_TOKEN: token });
     assert.equal(ok.code, 0, show(ok));
     assert.match(ok.stdout, /Gateway: healthy .* at ws:\/\/127\.0\.0\.1:18789/);
-    const bad = await dc(['run', '--rm', '-T', 'openclaw-cli', 'health'], { OPENCLAW_GATEWAY_TOKEN: 'f'.repeat(64) });
-    assert.notEqual(bad.code, 0, 'a wrong token must be refused');
+    const bad = await dc(['run', '--rm', '-T', '-e', 'OPENCLAW_GATEWAY_TOKEN', 'openclaw-cli', 'health'], { OPENCLAW_GATEWAY_TOKEN: 'f'.repeat(64) });
+    assert.notEqual(bad.code, 0, `a wrong token must be refused: ${show(bad)}`);
+    assert.match(bad.stderr, /token mismatch/);
+    // A token exported in the shell must not reach (and recreate) the gateway.
+    const plain = await dc(['run', '--rm', '-T', 'openclaw-cli', 'health'], { OPENCLAW_GATEWAY_TOKEN: 'e'.repeat(64) });
+    assert.equal(plain.code, 0, `the CLI takes the token from .env: ${show(plain)}`);
+    assert.equal((await dc(['ps', '-q', 'openclaw-gateway'])).stdout.trim(), gwBefore, 'the gateway was not recreated');
     const exec = await dc(['exec', '-T', 'openclaw-gateway', 'openclaw', 'health']);
     assert.equal(exec.code, 0, show(exec));
   });
