@@ -322,12 +322,11 @@ export const upStep: Step<Ctx> = {
   async check(ctx) {
     const up = compose(ctx, 'up', '-d', GATEWAY);
     const start = action(describe(up), async () => void (await mustRun(up, opts(ctx, { label: 'docker compose up', timeoutMs: 10 * 60_000, hint: 'see: docker compose logs openclaw-gateway' }))));
-    const id = (await probe(compose(ctx, 'ps', '-q', GATEWAY), opts(ctx))).stdout.trim().split('\n')[0] ?? '';
-    if (!id) return { actions: [start] };
-    const [running, labelHash, imageId] = (await probe(['docker', 'inspect', '--format', '{{.State.Running}} {{index .Config.Labels "com.docker.compose.config-hash"}} {{.Image}}', id], opts(ctx))).stdout.trim().split(' ');
-    const wantHash = (await probe(compose(ctx, 'config', '--hash', GATEWAY), opts(ctx))).stdout.trim().split(/\s+/)[1];
-    const wantImage = (await probe(['docker', 'image', 'inspect', '--format', '{{.Id}}', ctx.s.image], opts(ctx))).stdout.trim();
-    if (running === 'true' && labelHash === wantHash && imageId === wantImage) return { ok: `gateway container ${id.slice(0, 12)} running with the current config and image` };
+    // Compose itself decides whether the container is current (config, env_file, image, overlays):
+    // ask it with --dry-run rather than comparing `config --hash`, which ignores env_file.
+    const dry = await probe(compose(ctx, '--dry-run', 'up', '-d', GATEWAY), opts(ctx, { timeoutMs: 2 * 60_000 }));
+    const said = `${dry.stdout}\n${dry.stderr}`;
+    if (dry.code === 0 && /\bRunning\b/.test(said) && !/Recreat|Creat|Start|Pull|Build/.test(said)) return { ok: `gateway container running with the current config and image` };
     return { actions: [start] };
   },
 };
