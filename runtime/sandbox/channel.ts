@@ -62,6 +62,11 @@ export function unescapeChunk(line: Buffer): Buffer {
   return out.subarray(0, j);
 }
 
+/** The result of a run whose AbortSignal had fired before it started: reported as killed. */
+export function abortedResult(via: ExecResult['via']): ExecResult {
+  return { exitCode: 137, signal: 'SIGKILL', stdout: '', stderr: '', timedOut: true, truncated: false, durationMs: 0, via };
+}
+
 export class ExecChannel {
   private proc: ChildProcess | undefined;
   private buf: Buffer = Buffer.alloc(0);
@@ -170,6 +175,8 @@ export class ExecChannel {
 
   exec(req: ExecRequest): Promise<ExecResult> {
     if (!this.alive) return Promise.reject(new SandboxError(`exec channel to ${this.container} is closed`, {}, undefined, 'SANDBOX_CHANNEL'));
+    // Aborted before it got here (no 'abort' event will come): never start it.
+    if (req.signal?.aborted) return Promise.resolve(abortedResult('channel'));
     const id = `${(++this.seq).toString(36)}${process.pid.toString(36)}`;
     const env = Object.entries(req.env ?? {}).map(([k, v]) => escapeField(`${k}=${v}`));
     const cap = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;

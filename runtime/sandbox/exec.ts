@@ -2,7 +2,7 @@
 // contract as the channel: separate capped streams, exit status, and a timeout that kills every
 // process of the run inside the container (found by the OPENCLAW_EXEC_ID marker), not just the CLI.
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT_MS, signalOf, type ExecRequest, type ExecResult } from './channel.js';
+import { abortedResult, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT_MS, signalOf, type ExecRequest, type ExecResult } from './channel.js';
 import { runEngine, SandboxError, type Engine } from './engine.js';
 import { filterEnv } from './env.js';
 
@@ -13,6 +13,7 @@ export async function killMarked(engine: Engine, container: string, id: string):
 }
 
 export async function execPerCall(engine: Engine, container: string, req: ExecRequest): Promise<ExecResult> {
+  if (req.signal?.aborted) return abortedResult('exec'); // no 'abort' event will come: never start it
   const id = randomBytes(8).toString('hex');
   const args = ['exec', '-i', '-e', `OPENCLAW_EXEC_ID=${id}`];
   if (req.cwd) args.push('--workdir', req.cwd);

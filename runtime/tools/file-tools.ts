@@ -10,6 +10,8 @@ export abstract class FileToolHost {
   abstract read(file: string, opts?: { maxBytes?: number }): Promise<{ path: string; content: string; size: number; truncated: boolean }>;
   abstract write(file: string, content: string): Promise<{ path: string; bytes: number }>;
   protected abstract remove(file: string): Promise<void>;
+  /** Refuse a path that may not be written (TOOL_PATH) before apply_patch writes anything. */
+  protected abstract checkPath(file: string): Promise<void>;
 
   async edit(file: string, oldText: string, newText: string, opts: { replaceAll?: boolean } = {}): Promise<{ path: string; replacements: number }> {
     const { content } = await this.read(file, { maxBytes: EDIT_MAX_BYTES });
@@ -23,6 +25,7 @@ export abstract class FileToolHost {
       readText: async (f) => (await this.read(f, { maxBytes: EDIT_MAX_BYTES })).content,
       writeText: async (f, c) => void (await this.write(f, c)),
       remove: (f) => this.remove(f),
+      check: (f) => this.checkPath(f),
     });
   }
 }

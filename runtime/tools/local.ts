@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT_MS, type ExecResult } from '../sandbox/channel.js';
+import { abortedResult, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT_MS, type ExecResult } from '../sandbox/channel.js';
 import { filterEnv } from '../sandbox/env.js';
 import { DEFAULT_READ_MAX, ToolError, type ExecOptions, type FileEntry, type ToolHost } from './host.js';
 import { FileToolHost } from './file-tools.js';
@@ -22,7 +22,11 @@ export class LocalToolHost extends FileToolHost implements ToolHost {
   /** Resolve inside the workspace; throws TOOL_PATH when the path or a symlink on it leads outside. */
   async resolve(file: string): Promise<string> {
     const root = await fs.realpath(this.workdir);
-    const abs = path.resolve(root, file);
+    // An absolute path spelled through the workdir as given (which may itself be a symlink, such
+    // as /tmp on macOS) is rebased onto its real path before the lexical check.
+    const given = path.resolve(this.workdir);
+    const rel = path.isAbsolute(file) && given !== root && under(path.resolve(file), given) ? path.relative(given, path.resolve(file)) : file;
+    const abs = path.resolve(root, rel);
     if (!under(abs, root)) throw new ToolError(`${file}: outside the workspace ${this.workdir}`, 'TOOL_PATH', 'use a path inside the workspace');
     // Walk up to the deepest existing ancestor and compare its real path.
     let probe = abs;
@@ -35,7 +39,9 @@ export class LocalToolHost extends FileToolHost implements ToolHost {
         return full;
       } catch (err) {
         if (err instanceof ToolError) throw err;
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // ENOTDIR: a file on the way (a.txt/x); like a missing path, the caller reports it.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
         // A dangling symlink is refused: its target is unknown territory.
         const st = await fs.lstat(probe).catch(() => undefined);
         if (st?.isSymbolicLink()) throw new ToolError(`${file}: dangling symlink`, 'TOOL_PATH', 'symlinks out of the workspace are refused');
@@ -45,6 +51,10 @@ export class LocalToolHost extends FileToolHost implements ToolHost {
     }
   }
 
+  protected async checkPath(file: string): Promise<void> {
+    await this.resolve(file);
+  }
+
   protected async remove(file: string): Promise<void> {
     await fs.rm(await this.resolve(file));
   }
@@ -52,7 +62,10 @@ export class LocalToolHost extends FileToolHost implements ToolHost {
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return (async () => {
       const cwd = await this.resolve(opts.cwd ?? '.');
+      if (!(await fs.stat(cwd).catch(() => undefined))?.isDirectory()) throw new ToolError(`${opts.cwd}: not a directory`, 'TOOL_NOT_FOUND', 'give cwd as a directory inside the workspace');
       const env = { ...filterEnv(Object.fromEntries(Object.entries(this.baseEnv).filter((e): e is [string, string] => e[1] !== undefined))).env, ...filterEnv(opts.env ?? {}).env };
+      // Aborted before (or while the path was resolved): no 'abort' event will come; never start it.
+      if (opts.signal?.aborted) return abortedResult('local');
       const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
       const t0 = performance.now();
       return new Promise<ExecResult>((resolve, reject) => {
@@ -113,6 +126,7 @@ export class LocalToolHost extends FileToolHost implements ToolHost {
 
   async write(file: string, content: string) {
     const p = await this.resolve(file);
+    if ((await fs.stat(p).catch(() => undefined))?.isDirectory()) throw new ToolError(`${file}: is a directory`, 'TOOL_NOT_FOUND');
     await fs.mkdir(path.dirname(p), { recursive: true });
     await fs.writeFile(p, content);
     return { path: file, bytes: Buffer.byteLength(content) };
@@ -120,6 +134,7 @@ export class LocalToolHost extends FileToolHost implements ToolHost {
 
   async list(dir = '.'): Promise<FileEntry[]> {
     const p = await this.resolve(dir);
+    if (!(await fs.stat(p).catch(() => undefined))?.isDirectory()) throw new ToolError(`${dir}: not a directory`, 'TOOL_NOT_FOUND');
     const entries = await fs.readdir(p, { withFileTypes: true });
     const out: FileEntry[] = [];
     for (const e of entries) {

@@ -6,6 +6,8 @@ export interface FileOps {
   readText(file: string): Promise<string>;
   writeText(file: string, content: string): Promise<void>;
   remove(file: string): Promise<void>;
+  /** Throws when a file could not be written (outside the workspace). */
+  check?(file: string): Promise<void>;
 }
 
 export function replaceExact(text: string, oldText: string, newText: string, file: string, replaceAll = false): { text: string; count: number } {
@@ -110,6 +112,7 @@ export async function applyPatch(patch: string, fs: FileOps): Promise<PatchResul
   const planned: Array<() => Promise<void>> = [];
   for (const op of ops) {
     if (op.kind === 'add') {
+      await fs.check?.(op.file);
       const body = op.lines.join('\n') + (op.lines.length ? '\n' : '');
       planned.push(() => fs.writeText(op.file, body));
       result.added.push(op.file);
@@ -120,6 +123,7 @@ export async function applyPatch(patch: string, fs: FileOps): Promise<PatchResul
     } else {
       const next = applyHunks(await fs.readText(op.file), op.hunks, op.file);
       if (op.moveTo) {
+        await fs.check?.(op.moveTo);
         planned.push(async () => {
           await fs.writeText(op.moveTo!, next);
           await fs.remove(op.file);

@@ -72,6 +72,11 @@ export class SandboxToolHost extends FileToolHost implements ToolHost {
     return r;
   }
 
+  /** Lexical only: symlinks are resolved in the container when the file is written. */
+  protected async checkPath(file: string): Promise<void> {
+    this.containerPath(file);
+  }
+
   protected async remove(file: string): Promise<void> {
     await this.fs('delete', file);
   }
