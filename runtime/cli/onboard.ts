@@ -15,7 +15,7 @@ import { printJson, type Command } from './command.js';
 
 export const command: Command = {
   name: 'onboard',
-  summary: 'First-run setup wizard for this gateway (alias: setup)',
+  summary: 'First-run setup wizard for this gateway (onboard and setup are one command)',
   usage: USAGE,
   help: `
 On a terminal, asks for each setting, shows the files and keys it will write, and writes nothing
