@@ -5,7 +5,9 @@
 #   launch (default)  podman run --replace -d --name openclaw with the state dir and workspace
 #                     mounted, ports published on 127.0.0.1 only, the token passed in a 0600 env
 #                     file (never on a command line); generates the token if .env has none
-#   setup [ARGS]      one-off CLI container on the same mounts: `openclaw ARGS` (default: doctor),
+#   setup [ARGS]      one-off CLI container on the same mounts: `openclaw ARGS` (default: the onboarding
+#                     wizard, with the container's fixed answers: local mode, lan bind inside, the token
+#                     from .env by reference),
 #                     interactive when run from a terminal
 #
 # Works from cron (no TTY, PATH=/usr/bin:/bin, no XDG_RUNTIME_DIR, no D-Bus):
@@ -179,7 +181,10 @@ COMMON=("${USERNS[@]}" --env-file "$RUN_ENV" -e HOME=/home/node -e TERM=xterm-25
 if [ "$action" = setup ]; then
   tty=()
   [ -t 0 ] && [ -t 1 ] && tty=(-it)
-  [ $# -gt 0 ] || set -- doctor
+  # The container's own answers are fixed: it binds lan inside (publishing stays on 127.0.0.1) and
+  # refers to the token this launcher passes in, never copying it into openclaw.json.
+  [ $# -gt 0 ] || set -- onboard --mode local --gateway-bind lan --gateway-port 18789 --gateway-auth token \
+    --gateway-token-ref-env OPENCLAW_GATEWAY_TOKEN --no-install-daemon
   exec timeout --foreground "${OPENCLAW_PODMAN_RUN_TIMEOUT:-3600s}" "${PODMAN[@]}" run --rm "${tty[@]}" --pull="$PULL" "${COMMON[@]}" \
     --network=host "$IMAGE" openclaw "$@"
 fi

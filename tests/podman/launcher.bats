@@ -100,9 +100,12 @@ launch() {
   assert_output --partial 'openclaw: launcher: podman run: container name openclaw is in use (stop it: podman rm -f openclaw, or systemctl --user stop openclaw if Quadlet runs it)'
 }
 
-@test "setup runs a one-off CLI container on the same mounts (default: doctor)" {
+@test "setup runs a one-off CLI container on the same mounts (default: onboarding with the container's answers)" {
   run -0 launch
   : >"$STUB_LOG"
   launch launch setup
-  grep -qE "^podman --cgroup-manager=cgroupfs run --rm --pull=never --userns=keep-id:uid=1000,gid=1000 --env-file [^ ]+ .* --network=host localhost/openclaw-kit:local openclaw doctor$" "$STUB_LOG"
+  grep -qE "^podman --cgroup-manager=cgroupfs run --rm --pull=never --userns=keep-id:uid=1000,gid=1000 --env-file [^ ]+ .* --network=host localhost/openclaw-kit:local openclaw onboard --mode local --gateway-bind lan --gateway-port 18789 --gateway-auth token --gateway-token-ref-env OPENCLAW_GATEWAY_TOKEN --no-install-daemon$" "$STUB_LOG"
+  : >"$STUB_LOG"
+  launch launch setup doctor
+  grep -qE " localhost/openclaw-kit:local openclaw doctor$" "$STUB_LOG"
 }
