@@ -223,8 +223,11 @@ export const METHODS: Record<string, Method> = {
   },
 };
 
+const METHOD_NAMES = Object.keys(METHODS).sort();
+
+/** Every method name, sorted (computed once: hello-ok sends it on every connect). */
 export function methodNames(): string[] {
-  return Object.keys(METHODS).sort();
+  return METHOD_NAMES;
 }
 
 export { RpcError };
