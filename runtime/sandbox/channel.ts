@@ -3,6 +3,7 @@
 // container instead of a whole `docker exec` (engine API call, runtime exec, attach).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cliEnv, SandboxError, type Engine } from './engine.js';
+import { filterEnv } from './env.js';
 import { escapeField, HELPER_BANNER, HELPER_SCRIPT } from './helper.js';
 
 export interface ExecRequest {
@@ -118,7 +119,7 @@ export class ExecChannel {
           if (nl < 0) return;
           const line = this.buf.subarray(0, nl).toString('utf8');
           this.buf = this.buf.subarray(nl + 1);
-          if (line !== HELPER_BANNER) return fail(`unexpected output ${JSON.stringify(line.slice(0, 80))}`);
+          if (line !== HELPER_BANNER) return fail(`unexpected output ${JSON.stringify(line.slice(0, 300))}`);
           this.ready = true;
           clearTimeout(timer);
           resolve();
@@ -178,7 +179,8 @@ export class ExecChannel {
     // Aborted before it got here (no 'abort' event will come): never start it.
     if (req.signal?.aborted) return Promise.resolve(abortedResult('channel'));
     const id = `${(++this.seq).toString(36)}${process.pid.toString(36)}`;
-    const env = Object.entries(req.env ?? {}).map(([k, v]) => escapeField(`${k}=${v}`));
+    // Same filter as per-call exec and the local host: secret-looking names never reach a run.
+    const env = Object.entries(filterEnv(req.env ?? {}).env).map(([k, v]) => escapeField(`${k}=${v}`));
     const cap = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const line = ['r', id, String(cap), escapeField(req.cwd ?? ''), escapeField(req.command), escapeField(req.stdin ?? ''), String(env.length), ...env].join(' ') + '\n';
     return new Promise((resolve, reject) => {

@@ -153,7 +153,7 @@ export class SandboxManager {
       });
     }
     p = ExecChannel.open(engine, name).catch((err: unknown) => {
-      this.opts.log?.warn('sandbox.channel_unavailable', { name, err: (err as Error).message });
+      this.opts.log?.warn('sandbox.channel_unavailable', { name, err: (err as Error).message, hint: (err as { hint?: string }).hint });
       return undefined;
     });
     this.channels.set(name, p);

@@ -59,8 +59,9 @@ export class SandboxToolHost extends FileToolHost implements ToolHost {
   private async fs(op: string, file: string, extra: string[] = [], stdin?: string): Promise<ExecResult> {
     const p = this.containerPath(file);
     const r = await this.sandbox.exec({
-      command: `set -- ${[op, p, ...extra].map(shq).join(' ')}; ${FS_SCRIPT}`,
-      env: { OPENCLAW_FS_ROOTS: this.roots.join(' '), OPENCLAW_FS_WRITABLE: this.writable.join(' ') },
+      // The roots travel in the script, not as env: exec env is filtered, and OPENCLAW_* names are
+      // dropped as secrets (per-call exec did, so every path was "outside the workspace").
+      command: `set -- ${[op, p, ...extra].map(shq).join(' ')}; OPENCLAW_FS_ROOTS=${shq(this.roots.join(' '))}; OPENCLAW_FS_WRITABLE=${shq(this.writable.join(' '))}; ${FS_SCRIPT}`,
       maxOutputBytes: 96 * 1024 * 1024,
       timeoutMs: 60_000,
       ...(stdin === undefined ? {} : { stdin }),
