@@ -62,6 +62,15 @@ export function hostPath(s: SandboxSettings, p: string): string {
   return p;
 }
 
+/** A bind spec with its source mapped to the engine's host (binds live under the workspaces). */
+export function hostBind(s: SandboxSettings, spec: string): string {
+  const i = spec.indexOf(':');
+  if (i <= 0 || !path.isAbsolute(spec.slice(0, i))) return spec;
+  const source = path.resolve(spec.slice(0, i));
+  const mapped = hostPath(s, source);
+  return mapped === source ? spec : mapped + spec.slice(i);
+}
+
 export function workspaceMounts(s: SandboxSettings): Mount[] {
   switch (s.workspaceAccess) {
     case 'rw':
@@ -120,7 +129,7 @@ export function buildCreatePlan(s: SandboxSettings, engine: EngineShape, opts: {
     if (engine.kind === 'podman') spec += ',relabel=shared';
     mountFlags.push('--mount', spec);
   }
-  for (const b of d.binds) mountFlags.push('-v', b);
+  for (const b of d.binds) mountFlags.push('-v', hostBind(s, b));
 
   const configHash = createHash('sha256')
     .update(
