@@ -7,7 +7,15 @@ import type { AddressInfo } from 'node:net';
 
 export type Reply =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: unknown }
-  | { kind: 'sse'; frames: string[]; spacingMs?: number; /** destroy the socket after this many frames */ dropAfter?: number };
+  | {
+      kind: 'sse';
+      frames: string[];
+      spacingMs?: number;
+      /** destroy the socket after this many frames */
+      dropAfter?: number;
+      /** Called right after frame `index` was handed to the socket (benches stamp write times here). */
+      onWrite?: (index: number) => void;
+    };
 
 export interface RecordedRequest {
   path: string;
@@ -64,7 +72,9 @@ export async function startFakeProvider(respond?: (req: RecordedRequest) => Repl
           res.end();
           return;
         }
-        res.write(reply.frames[i++]);
+        res.write(reply.frames[i]);
+        reply.onWrite?.(i);
+        i++;
         if (reply.spacingMs) setTimeout(next, reply.spacingMs);
         else setImmediate(next);
       };

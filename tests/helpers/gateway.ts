@@ -32,6 +32,8 @@ export interface StartOptions {
   args?: string[];
   env?: Record<string, string>;
   stateDir?: string;
+  /** Options for node itself, before the script (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   /** Give up waiting for the listening line after this long. */
   timeoutMs?: number;
 }
@@ -53,7 +55,7 @@ export function spawnGateway(options: StartOptions = {}): { proc: ChildProcess; 
   }
   const token = options.token === null ? undefined : (options.token ?? randomBytes(32).toString('hex'));
   const env = cleanEnv({ OPENCLAW_STATE_DIR: stateDir, ...(token ? { OPENCLAW_GATEWAY_TOKEN: token } : {}), ...options.env });
-  const proc = spawn(process.execPath, [BIN, 'gateway', '--port', '0', ...(options.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'gateway', '--port', '0', ...(options.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
