@@ -22,10 +22,12 @@ for (const name of ['docker', 'podman'] as EngineName[]) {
     const image = await sandboxImage(engine);
     const agentId = testAgentId();
     cleanupByLabel(t, engine, agentId);
+    // Closed before the state dir goes (t.after runs in order): close() flushes usage into it.
+    let mgr: SandboxManager | undefined;
+    t.after(() => mgr?.close());
     const state = stateDir(t, engine);
     const missing = path.join(state, 'not-on-the-engine-host');
-    const mgr = new SandboxManager({ config: config(agentId, image, { hostStateDir: missing }), env: { HOME: state, OPENCLAW_STATE_DIR: state }, engine: sandboxEngine(engine) });
-    t.after(() => mgr.close());
+    mgr = new SandboxManager({ config: config(agentId, image, { hostStateDir: missing }), env: { HOME: state, OPENCLAW_STATE_DIR: state }, engine: sandboxEngine(engine) });
     await assert.rejects(mgr.ensure({ agentId }), (err: Error & { code?: string; hint?: string }) => {
       assert.equal(err.code, 'SANDBOX_CREATE', err.message);
       assert.ok(err.message.includes(`${missing}/sandboxes/agent-${agentId}-`), `the engine's error names the host path: ${err.message}`);
@@ -43,13 +45,14 @@ for (const name of ['docker', 'podman'] as EngineName[]) {
     const image = await sandboxImage(engine);
     const agentId = testAgentId();
     cleanupByLabel(t, engine, agentId);
+    let mgr: SandboxManager | undefined;
+    t.after(() => mgr?.close());
     const root = stateDir(t, engine);
     const hostView = path.join(root, 'host-view');
     const gatewayView = path.join(root, 'gateway-view');
     fs.mkdirSync(hostView, { mode: 0o755 });
     fs.symlinkSync(hostView, gatewayView);
-    const mgr = new SandboxManager({ config: config(agentId, image, { workspaceAccess: 'ro', hostStateDir: hostView }), env: { HOME: gatewayView, OPENCLAW_STATE_DIR: gatewayView }, engine: sandboxEngine(engine) });
-    t.after(() => mgr.close());
+    mgr = new SandboxManager({ config: config(agentId, image, { workspaceAccess: 'ro', hostStateDir: hostView }), env: { HOME: gatewayView, OPENCLAW_STATE_DIR: gatewayView }, engine: sandboxEngine(engine) });
     fs.mkdirSync(path.join(gatewayView, 'workspace'), { recursive: true });
     fs.writeFileSync(path.join(gatewayView, 'workspace', 'from-agent.txt'), 'agent file\n');
     const sbx = await mgr.ensure({ agentId });

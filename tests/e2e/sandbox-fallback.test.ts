@@ -44,11 +44,13 @@ for (const name of ENGINE_NAMES) {
     const image = await noBashImage(engine);
     const agentId = testAgentId();
     cleanupByLabel(t, engine, agentId);
+    // Closed before the state dir goes (t.after runs in order): close() flushes usage into it.
+    let mgr: SandboxManager | undefined;
+    t.after(() => mgr?.close());
     const state = stateDir(t, engine);
     const logs: string[] = [];
     const config = { agents: { defaults: { sandbox: { mode: 'all', scope: 'agent', docker: { image, env: { HELLO: 'world' } } } }, list: [{ id: agentId, default: true }] } } as OpenclawConfig;
-    const mgr = new SandboxManager({ config, env: { HOME: state, OPENCLAW_STATE_DIR: state }, engine: sandboxEngine(engine), log: { info: (e) => logs.push(`info ${e}`), warn: (e, f) => logs.push(`warn ${e} ${JSON.stringify(f)}`) } });
-    t.after(() => mgr.close());
+    mgr = new SandboxManager({ config, env: { HOME: state, OPENCLAW_STATE_DIR: state }, engine: sandboxEngine(engine), log: { info: (e) => logs.push(`info ${e}`), warn: (e, f) => logs.push(`warn ${e} ${JSON.stringify(f)}`) } });
     const sbx = await mgr.ensure({ agentId });
 
     await t.test('the channel is unavailable and says why; commands run through one exec each', async () => {
