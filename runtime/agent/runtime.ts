@@ -82,6 +82,29 @@ class Semaphore {
 }
 
 const IDEMPOTENCY_LIMIT = 2000;
+/** The longest a delta event goes without the accumulated text (upstream throttles deltas to 150 ms). */
+const SNAPSHOT_MS = 150;
+
+// Every run's pending deltas are flushed by one setImmediate per event-loop turn, after the I/O
+// that produced them: one timer for all runs, and all their events leave in the same tick (so a
+// connection's socket gets them in one write).
+let turnQueue: Array<() => void> = [];
+function flushTurn(): void {
+  const due = turnQueue;
+  turnQueue = [];
+  for (const fn of due) {
+    try {
+      fn();
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err; // as uncaught as it was from its own setImmediate, without dropping the others
+      });
+    }
+  }
+}
+function onNextTurn(fn: () => void): void {
+  if (turnQueue.push(fn) === 1) setImmediate(flushTurn);
+}
 
 export class AgentRuntime {
   readonly store: SessionStore;
@@ -294,15 +317,24 @@ export class AgentRuntime {
           return await finish('error', finalText, undefined, `stopped after ${agent.maxSteps} model steps without a final answer (max-steps guard)`);
         }
         // One model turn. Text deltas that arrive in the same event-loop turn go out as one event.
+        // Each delta event carries the new text only (`delta`, what our UI and CLI append); the
+        // whole text so far (`message`, what upstream clients render) rides along at most every
+        // SNAPSHOT_MS, upstream's own pacing, so a long reply is not re-serialized on every token.
+        // The final event always carries the whole message.
         let text = '';
         let pending = '';
         let flushScheduled = false;
+        let snapshotAt = 0;
         const flush = () => {
           flushScheduled = false;
           if (!pending) return;
           const delta = pending;
           pending = '';
-          chat('delta', { delta, message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: Date.now() } });
+          const now = Date.now();
+          if (now - snapshotAt >= SNAPSHOT_MS) {
+            snapshotAt = now;
+            chat('delta', { delta, message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: now } });
+          } else chat('delta', { delta });
         };
         const calls: ToolCallBlock[] = [];
         let stopReason: AssistantMessage['stopReason'] = 'stop';
@@ -328,7 +360,7 @@ export class AgentRuntime {
               pending += ev.text;
               if (!flushScheduled) {
                 flushScheduled = true;
-                setImmediate(flush);
+                onNextTurn(flush);
               }
             } else if (ev.type === 'toolCall') calls.push(ev.call);
             else {
