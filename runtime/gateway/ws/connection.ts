@@ -43,6 +43,7 @@ export class Connection {
   private seq = 0;
   private alive = true;
   private closed = false;
+  private corked = false;
   private readonly enforcesPreauthCap: boolean;
 
   constructor(
@@ -103,6 +104,19 @@ export class Connection {
       this.gw.logger.warn('ws.slow_consumer', { conn: this.connId, buffered: this.ws.bufferedAmount });
       this.close(CLOSE.POLICY, 'slow consumer: too much unread data');
       return;
+    }
+    // Frames sent in the same tick (e.g. the chat deltas of every run on this connection) leave in
+    // one write: cork the socket on the first and uncork before the event loop moves on.
+    if (!this.corked) {
+      const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      if (socket) {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
     }
     this.ws.send(JSON.stringify(frame));
   }
