@@ -4,7 +4,8 @@
 import { httpError, ProviderError } from './errors.js';
 import { parseArguments } from './openai.js';
 import type { ResolvedModel } from './providers.js';
-import { readSse } from './sse.js';
+import { postStream } from './http.js';
+import { readSseBatches } from './sse.js';
 import type { Message, ModelRequest, StopReason, StreamEvent, Usage } from './types.js';
 import { textOf } from './types.js';
 
@@ -58,7 +59,7 @@ export async function* streamAnthropic(model: ResolvedModel, req: ModelRequest):
   if (model.apiKey) headers['x-api-key'] = model.apiKey;
   const url = /\/v1$/.test(model.baseUrl) ? `${model.baseUrl}/messages` : `${model.baseUrl}/v1/messages`;
   const label = model.ref;
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), ...(req.signal ? { signal: req.signal } : {}) });
+  const res = await postStream(url, { headers, body: JSON.stringify(body), ...(req.signal ? { signal: req.signal } : {}) });
   if (!res.ok || !res.body) throw await httpError(res, label);
 
   const tools = new Map<number, { id: string; name: string; json: string }>();
@@ -69,51 +70,61 @@ export async function* streamAnthropic(model: ResolvedModel, req: ModelRequest):
   let emitted = false;
   let sawTool = false;
   try {
-    for await (const sse of readSse(res.body, req.signal)) {
-      let ev: Ev;
-      try {
-        ev = JSON.parse(sse.data) as Ev;
-      } catch {
-        continue;
-      }
-      const type = ev.type ?? sse.event;
-      if (type === 'message_start') {
-        usage.input = ev.message?.usage?.input_tokens ?? 0;
-      } else if (type === 'content_block_start') {
-        if (ev.content_block?.type === 'tool_use') {
-          sawTool = true;
-          tools.set(ev.index ?? 0, { id: ev.content_block.id ?? '', name: ev.content_block.name ?? '', json: '' });
-        } else if (ev.content_block?.type === 'text' && ev.content_block.text) {
-          emitted = true;
-          yield { type: 'text', text: ev.content_block.text };
+    // A network read can complete several events: their text goes out as one event, before
+    // anything that ends the stream, so the consumer sees the same text in the same order.
+    for await (const batch of readSseBatches(res.body, req.signal)) {
+      let text = '';
+      let failure: ProviderError | undefined;
+      for (const sse of batch) {
+        let ev: Ev;
+        try {
+          ev = JSON.parse(sse.data) as Ev;
+        } catch {
+          continue;
         }
-      } else if (type === 'content_block_delta') {
-        if (ev.delta?.type === 'text_delta' && ev.delta.text) {
-          emitted = true;
-          yield { type: 'text', text: ev.delta.text };
-        } else if (ev.delta?.type === 'input_json_delta') {
+        const type = ev.type ?? sse.event;
+        if (type === 'message_start') {
+          usage.input = ev.message?.usage?.input_tokens ?? 0;
+        } else if (type === 'content_block_start') {
+          if (ev.content_block?.type === 'tool_use') {
+            sawTool = true;
+            tools.set(ev.index ?? 0, { id: ev.content_block.id ?? '', name: ev.content_block.name ?? '', json: '' });
+          } else if (ev.content_block?.type === 'text' && ev.content_block.text) {
+            emitted = true;
+            text += ev.content_block.text;
+          }
+        } else if (type === 'content_block_delta') {
+          if (ev.delta?.type === 'text_delta' && ev.delta.text) {
+            emitted = true;
+            text += ev.delta.text;
+          } else if (ev.delta?.type === 'input_json_delta') {
+            const t = tools.get(ev.index ?? 0);
+            if (t) t.json += ev.delta.partial_json ?? '';
+          }
+        } else if (type === 'content_block_stop') {
           const t = tools.get(ev.index ?? 0);
-          if (t) t.json += ev.delta.partial_json ?? '';
+          if (t) {
+            tools.delete(ev.index ?? 0);
+            pending.push({ type: 'toolCall', call: { type: 'toolCall', id: t.id, name: t.name, arguments: parseArguments(t.json) } });
+          }
+        } else if (type === 'message_delta') {
+          if (ev.delta?.stop_reason) stop = STOP[ev.delta.stop_reason] ?? 'stop';
+          if (ev.usage?.output_tokens !== undefined) usage.output = ev.usage.output_tokens;
+        } else if (type === 'message_stop') {
+          stopped = true;
+          break;
+        } else if (type === 'error') {
+          const kind = ev.error?.type ?? 'error';
+          failure = new ProviderError(`${label}: ${kind}: ${ev.error?.message ?? 'stream error'}`, {
+            retryable: !emitted && (kind === 'overloaded_error' || kind === 'api_error' || kind === 'rate_limit_error'),
+            afterOutput: emitted,
+          });
+          break;
         }
-      } else if (type === 'content_block_stop') {
-        const t = tools.get(ev.index ?? 0);
-        if (t) {
-          tools.delete(ev.index ?? 0);
-          pending.push({ type: 'toolCall', call: { type: 'toolCall', id: t.id, name: t.name, arguments: parseArguments(t.json) } });
-        }
-      } else if (type === 'message_delta') {
-        if (ev.delta?.stop_reason) stop = STOP[ev.delta.stop_reason] ?? 'stop';
-        if (ev.usage?.output_tokens !== undefined) usage.output = ev.usage.output_tokens;
-      } else if (type === 'message_stop') {
-        stopped = true;
-        break;
-      } else if (type === 'error') {
-        const kind = ev.error?.type ?? 'error';
-        throw new ProviderError(`${label}: ${kind}: ${ev.error?.message ?? 'stream error'}`, {
-          retryable: !emitted && (kind === 'overloaded_error' || kind === 'api_error' || kind === 'rate_limit_error'),
-          afterOutput: emitted,
-        });
       }
+      if (text) yield { type: 'text', text };
+      if (failure) throw failure;
+      if (stopped) break;
     }
   } catch (err) {
     if (err instanceof ProviderError) throw err;

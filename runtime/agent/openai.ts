@@ -3,7 +3,8 @@
 // come first, the JSON arguments in pieces; they are assembled here and emitted whole at the end.
 import { httpError, ProviderError } from './errors.js';
 import type { ResolvedModel } from './providers.js';
-import { readSse } from './sse.js';
+import { postStream } from './http.js';
+import { readSseBatches } from './sse.js';
 import type { Message, ModelRequest, StopReason, StreamEvent, ToolCallBlock, Usage } from './types.js';
 import { textOf } from './types.js';
 
@@ -57,7 +58,7 @@ export async function* streamOpenAI(model: ResolvedModel, req: ModelRequest): As
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream', ...model.headers };
   if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
   const label = `${model.ref}`;
-  const res = await fetch(`${model.baseUrl}/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body), ...(req.signal ? { signal: req.signal } : {}) });
+  const res = await postStream(`${model.baseUrl}/chat/completions`, { headers, body: JSON.stringify(body), ...(req.signal ? { signal: req.signal } : {}) });
   if (!res.ok || !res.body) throw await httpError(res, label);
 
   const calls = new Map<number, { id: string; name: string; args: string }>();
@@ -66,38 +67,48 @@ export async function* streamOpenAI(model: ResolvedModel, req: ModelRequest): As
   let sawDone = false;
   let emitted = false;
   try {
-    for await (const ev of readSse(res.body, req.signal)) {
-      if (ev.data === '[DONE]') {
-        sawDone = true;
-        break;
+    // A network read can complete several chunks: their text goes out as one event, before
+    // anything that ends the stream, so the consumer sees the same text in the same order.
+    for await (const batch of readSseBatches(res.body, req.signal)) {
+      let text = '';
+      let failure: ProviderError | undefined;
+      for (const ev of batch) {
+        if (ev.data === '[DONE]') {
+          sawDone = true;
+          break;
+        }
+        let chunk: Chunk;
+        try {
+          chunk = JSON.parse(ev.data) as Chunk;
+        } catch {
+          continue; // a keep-alive or vendor line we do not understand
+        }
+        if (chunk.error) {
+          const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'stream error');
+          failure = new ProviderError(`${label}: ${msg}`, { retryable: !emitted, afterOutput: emitted });
+          break;
+        }
+        if (chunk.usage) usage = { input: chunk.usage.prompt_tokens ?? 0, output: chunk.usage.completion_tokens ?? 0 };
+        const choice = chunk.choices?.[0];
+        if (!choice) continue;
+        const delta = choice.delta;
+        if (delta?.content) {
+          emitted = true;
+          text += delta.content;
+        }
+        for (const tc of delta?.tool_calls ?? []) {
+          const index = tc.index ?? 0;
+          let call = calls.get(index);
+          if (!call) calls.set(index, (call = { id: '', name: '', args: '' }));
+          if (tc.id) call.id = tc.id;
+          if (tc.function?.name) call.name += tc.function.name;
+          if (tc.function?.arguments) call.args += tc.function.arguments;
+        }
+        if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'stop';
       }
-      let chunk: Chunk;
-      try {
-        chunk = JSON.parse(ev.data) as Chunk;
-      } catch {
-        continue; // a keep-alive or vendor line we do not understand
-      }
-      if (chunk.error) {
-        const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'stream error');
-        throw new ProviderError(`${label}: ${msg}`, { retryable: !emitted, afterOutput: emitted });
-      }
-      if (chunk.usage) usage = { input: chunk.usage.prompt_tokens ?? 0, output: chunk.usage.completion_tokens ?? 0 };
-      const choice = chunk.choices?.[0];
-      if (!choice) continue;
-      const delta = choice.delta;
-      if (delta?.content) {
-        emitted = true;
-        yield { type: 'text', text: delta.content };
-      }
-      for (const tc of delta?.tool_calls ?? []) {
-        const index = tc.index ?? 0;
-        let call = calls.get(index);
-        if (!call) calls.set(index, (call = { id: '', name: '', args: '' }));
-        if (tc.id) call.id = tc.id;
-        if (tc.function?.name) call.name += tc.function.name;
-        if (tc.function?.arguments) call.args += tc.function.arguments;
-      }
-      if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'stop';
+      if (text) yield { type: 'text', text };
+      if (failure) throw failure;
+      if (sawDone) break;
     }
   } catch (err) {
     if (err instanceof ProviderError) throw err;
