@@ -29,7 +29,7 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 }
 
 /** Turn a non-2xx response into a ProviderError naming the provider's own message. */
-export async function httpError(res: Response, label: string): Promise<ProviderError> {
+export async function httpError(res: { status: number; headers: Headers; text(): Promise<string> }, label: string): Promise<ProviderError> {
   let detail = '';
   try {
     const text = (await res.text()).slice(0, 2000);
