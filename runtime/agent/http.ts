@@ -4,7 +4,7 @@
 // fetch call it replaces: it resolves once the status and headers are in, failures to connect
 // reject with a TypeError whose `cause` is the socket error (as fetch's do), and `signal` aborts
 // the request or the body with an AbortError.
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 
 export interface StreamResponse {
@@ -59,18 +59,75 @@ export function postStream(url: string, options: { headers: Record<string, strin
         else headers.set(name, value);
       }
       const status = res.statusCode ?? 0;
+      const body = chunksOf(res);
       resolve({
         ok: status >= 200 && status < 300,
         status,
         headers,
-        body: res,
+        body,
         text: async () => {
-          const parts: Buffer[] = [];
-          for await (const chunk of res) parts.push(chunk as Buffer);
+          const parts: Uint8Array[] = [];
+          for await (const chunk of body) parts.push(chunk);
           return Buffer.concat(parts).toString('utf8');
         },
       });
     });
     req.end(payload);
   });
+}
+
+/**
+ * A response body as an async iterable fed by 'data' events (leaner than a Readable's own async
+ * iterator, which goes through read() and 'readable' per chunk). Chunks that arrived while the
+ * consumer was busy come out joined, as one. Back-pressure: the response pauses past HIGH chunks.
+ * `destroy()` drops the connection (what a consumer that stops early wants).
+ */
+const HIGH = 64;
+function chunksOf(res: IncomingMessage): AsyncIterable<Uint8Array> & { destroy(): void } {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  res.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    if (queue.length >= HIGH) res.pause();
+    poke();
+  });
+  res.on('end', () => {
+    ended = true;
+    poke();
+  });
+  res.on('error', (err: Error) => {
+    failure ??= err;
+    poke();
+  });
+  res.on('close', () => {
+    if (!ended) failure ??= Object.assign(new Error('terminated'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    poke();
+  });
+  const iterator: AsyncIterator<Uint8Array> = {
+    async next(): Promise<IteratorResult<Uint8Array>> {
+      for (;;) {
+        if (queue.length > 0) {
+          const value = queue.length === 1 ? queue[0]! : Buffer.concat(queue);
+          queue.length = 0;
+          if (res.isPaused()) res.resume();
+          return { value, done: false };
+        }
+        if (failure) throw failure;
+        if (ended) return { value: undefined, done: true };
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    async return(): Promise<IteratorResult<Uint8Array>> {
+      if (!ended) res.destroy();
+      return { value: undefined, done: true };
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator, destroy: () => res.destroy() };
 }
