@@ -54,6 +54,19 @@ describe('agent runtime with real wire formats', () => {
     assert.equal(out.text, 'Ahoy, the tool said hi.');
     const deltas = out.events.filter((e) => e.event === 'chat' && e.payload.state === 'delta').map((e) => e.payload.delta).join('');
     assert.equal(deltas, 'Let me check.Ahoy, the tool said hi.', 'every token is streamed as a delta');
+    // Each model turn's first delta carries the text so far as `message` (upstream clients render
+    // that); later ones may leave it out (it rides along at most every 150 ms), and when present it
+    // is the turn's text up to and including that delta.
+    let turnText = '';
+    for (const e of out.events) {
+      if (e.event === 'agent' && e.payload.stream === 'tool') turnText = '';
+      if (e.event !== 'chat' || e.payload.state !== 'delta') continue;
+      const first = turnText === '';
+      turnText += String(e.payload.delta);
+      const m = e.payload.message as { content: Array<{ text: string }> } | undefined;
+      if (first) assert.ok(m, 'the first delta of a turn carries the message');
+      if (m) assert.equal(m.content[0]!.text, turnText);
+    }
     const seqs = out.events.map((e) => e.payload.seq as number);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'payload seq increases within the run');
     const toolEvents = out.events.filter((e) => e.event === 'agent' && e.payload.stream === 'tool');
