@@ -50,7 +50,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../../lib/args.js';
 import { readDotenv } from '../../lib/dotenv.js';
-import { EXIT, exitCodeOf, formatError } from '../../lib/errors.js';
+import { EXIT, formatError } from '../../lib/errors.js';
 import { headerHelp, headerUsage } from '../../lib/setup/help.js';
 import { runSteps, say, type Summary } from '../../lib/setup/step.js';
 import { compose, envFile, GATEWAY, opts, type Ctx } from './compose.js';
@@ -70,6 +70,7 @@ import {
   upStep,
 } from './steps.js';
 import { mustRun } from '../../lib/setup/exec.js';
+import { reportFailure, runIfMain } from '../../lib/setup/entry.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -160,12 +161,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (ctx.s.publishHost !== '127.0.0.1') say(`warn  the port is published on ${ctx.s.publishHost}: anyone who can reach it can try the token (firewall it, or OPENCLAW_PUBLISH_HOST=127.0.0.1)`);
     return EXIT.OK;
   } catch (err) {
-    process.stderr.write(formatError(err) + '\n');
-    if (env.OPENCLAW_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return exitCodeOf(err);
+    return reportFailure(err, env);
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2));
-}
+await runIfMain(import.meta.url, main);

@@ -39,7 +39,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../../lib/args.js';
-import { EXIT, exitCodeOf, formatError, UsageError } from '../../lib/errors.js';
+import { EXIT, UsageError } from '../../lib/errors.js';
 import { headerHelp, headerUsage } from '../../lib/setup/help.js';
 import { probe } from '../../lib/setup/exec.js';
 import { runSteps, say, type Step } from '../../lib/setup/step.js';
@@ -49,6 +49,7 @@ import { imageStep } from './image.js';
 import { cgroupsStep, lingerStep, runtimeDirStep, subidStep, userStep } from './steps-host.js';
 import { configStep, launcherStep, stateDirsStep, tokenStep } from './steps-files.js';
 import { activateStep, quadletStep, renderFor } from './steps-quadlet.js';
+import { reportFailure, runIfMain } from '../../lib/setup/entry.js';
 
 export const DEFAULT_IMAGE = 'localhost/openclaw-kit:local';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -168,12 +169,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     for (const line of nextSteps(ctx)) say(line);
     return EXIT.OK;
   } catch (err) {
-    process.stderr.write(formatError(err) + '\n');
-    if (env.OPENCLAW_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return exitCodeOf(err);
+    return reportFailure(err, env);
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2));
-}
+await runIfMain(import.meta.url, main);
