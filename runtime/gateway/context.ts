@@ -5,6 +5,7 @@ import type { StatePaths } from '../../lib/paths.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { AuthSettings, LockoutPolicy } from './auth.js';
 import type { BindPlan } from './bind.js';
+import type { DeviceStore } from './devices.js';
 
 export type Phase = 'starting' | 'started' | 'draining';
 
@@ -41,8 +42,12 @@ export interface ClientInfo {
   version?: string | undefined;
   platform?: string | undefined;
   deviceId?: string | undefined;
+  /** Admitted by its device grant (device token or first token delivery), not the shared secret. */
+  viaDevice?: boolean | undefined;
   /** Send an event to this client only (with its own seq); set by the connection. */
   sendEvent?: (event: string, payload: unknown) => void;
+  /** Close this client's socket (e.g. its device token was revoked); set by the connection. */
+  disconnect?: (code: number, reason: string) => void;
 }
 
 export interface GatewayContext {
@@ -55,6 +60,8 @@ export interface GatewayContext {
   config: LoadedConfig;
   logger: Logger;
   clients: Map<string, ClientInfo>;
+  /** Paired devices and pending pairing requests (loaded on first use). */
+  devices: DeviceStore;
   /** Validate, write and apply a new raw config; returns whether a restart is needed. */
   applyConfig(raw: Record<string, unknown>): Promise<{ hash: string; restartRequired: string[] }>;
   broadcast(event: string, payload: unknown): void;

@@ -9,6 +9,8 @@ import { checkCredentials, type FailureThrottle } from '../auth.js';
 import { isLoopbackAddress } from '../bind.js';
 import { checkConnectParams, type ConnectParams } from './connect-params.js';
 import { verifyDevice } from './device.js';
+import { DEVICE_EVENTS, notifyPairingOperators } from './device-methods.js';
+import type { DeviceAuth, DeviceHello } from '../devices.js';
 import { METHODS, healthPayload, methodNames, presencePayload } from './methods.js';
 import { originAllowed } from './origin.js';
 import { missingScopes } from './scopes.js';
@@ -17,7 +19,7 @@ import {
   type ErrorShape, type EventFrame, type ResponseFrame,
 } from './protocol.js';
 
-export const EVENTS = ['connect.challenge', 'tick', 'shutdown', 'presence', 'health', 'chat', 'agent'];
+export const EVENTS = ['connect.challenge', 'tick', 'shutdown', 'presence', 'health', 'chat', 'agent', ...DEVICE_EVENTS];
 
 /** Close reasons are limited to 123 bytes by the WebSocket protocol. */
 function reason(text: string): string {
@@ -220,9 +222,8 @@ export class Connection {
     const result = checkCredentials(auth, given);
     if (!result.ok) {
       if (result.reason === 'missing' && !given.token && !given.password) {
-        const error = params.device
-          ? new RpcError(ERROR.NOT_PAIRED, 'pairing required', { code: 'PAIRING_REQUIRED', recommendedNextStep: 'use_gateway_token' })
-          : new RpcError(ERROR.NOT_PAIRED, 'device identity required', { code: 'DEVICE_IDENTITY_REQUIRED', recommendedNextStep: 'use_gateway_token' });
+        if (params.device) return this.onDeviceConnect(id, params, role);
+        const error = new RpcError(ERROR.NOT_PAIRED, 'device identity required', { code: 'DEVICE_IDENTITY_REQUIRED', recommendedNextStep: 'use_gateway_token' });
         return this.reject(id, error.toShape());
       }
       this.busy = true;
@@ -244,17 +245,89 @@ export class Connection {
     }
     this.throttle.succeed(this.remoteAddress);
 
-    let deviceId: string | undefined;
-    if (params.device) {
-      const check = verifyDevice(params, this.nonce);
-      if (!check.ok) return this.reject(id, invalidRequest(check.message, { code: check.code }).toShape());
-      deviceId = check.deviceId;
-    }
-    if (this.closed) return;
-
     // The shared secret is the operator's own credential, so a client proving it gets the operator
     // scopes it asked for, with or without a device identity. Nodes never get operator scopes.
     const scopes = role === 'operator' ? [...new Set(params.scopes ?? [])] : [];
+    if (!params.device) return this.admit(id, params, role, scopes, { method: result.method });
+
+    const check = verifyDevice(params, this.nonce);
+    if (!check.ok) return this.reject(id, invalidRequest(check.message, { code: check.code }).toShape());
+    // Proving the shared secret proves host access: the device is paired for this role on the spot
+    // and gets a token, so it can come back later without the shared secret.
+    let deviceToken: string | undefined;
+    this.busy = true;
+    try {
+      const paired = await this.gw.devices.autoPair({ ...this.deviceHello(params, check.deviceId, role), scopes });
+      deviceToken = paired.deviceToken;
+      if (paired.created) this.gw.logger.info('device.auto_paired', { conn: this.connId, device: check.deviceId.slice(0, 12), role, remote: this.remoteAddress });
+    } catch (err) {
+      // The client proved the secret; a pairing store that cannot be written only costs it the token.
+      this.gw.logger.error('device.store_failed', { conn: this.connId, reason: err as Error });
+    } finally {
+      this.busy = false;
+    }
+    if (this.closed) return;
+    return this.admit(id, params, role, scopes, { method: result.method, deviceId: check.deviceId, ...(deviceToken ? { deviceToken } : {}) });
+  }
+
+  private deviceHello(params: ConnectParams, deviceId: string, role: string): DeviceHello {
+    return {
+      deviceId,
+      publicKey: params.device!.publicKey,
+      role,
+      scopes: role === 'operator' ? [...new Set(params.scopes ?? [])] : [],
+      deviceToken: params.auth?.deviceToken,
+      clientId: params.client.id,
+      clientMode: params.client.mode,
+      displayName: params.client.displayName,
+      platform: params.client.platform,
+      deviceFamily: params.client.deviceFamily,
+      remoteAddress: this.remoteAddress,
+    };
+  }
+
+  /**
+   * A device-signed client without the shared secret: its device token (or a grant approved since
+   * its last attempt) lets it in; otherwise it gets a pairing request id to show its operator.
+   */
+  private async onDeviceConnect(id: string, params: ConnectParams, role: string): Promise<void> {
+    const check = verifyDevice(params, this.nonce);
+    if (!check.ok) return this.reject(id, invalidRequest(check.message, { code: check.code }).toShape());
+    let outcome: DeviceAuth;
+    this.busy = true;
+    try {
+      outcome = await this.gw.devices.authenticate(this.deviceHello(params, check.deviceId, role));
+    } catch (err) {
+      this.gw.logger.error('device.store_failed', { conn: this.connId, reason: err as Error });
+      return this.reject(id, { code: ERROR.UNAVAILABLE, message: 'device pairing store unavailable', retryable: true }, CLOSE.INTERNAL);
+    } finally {
+      this.busy = false;
+    }
+    if (this.closed) return;
+    if (outcome.kind === 'ok') {
+      const scopes = role === 'operator' ? outcome.scopes : [];
+      return this.admit(id, params, role, scopes, { method: 'device-token', deviceId: check.deviceId, viaDevice: true, ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}) });
+    }
+    const request = outcome.request;
+    if (outcome.created) {
+      this.gw.logger.info('device.pair_requested', { conn: this.connId, request: request.requestId, device: check.deviceId.slice(0, 12), role, scopes: request.scopes.join(','), remote: this.remoteAddress, supersedes: request.supersedes });
+      notifyPairingOperators(this.gw, 'device.pair.requested', request);
+    }
+    return this.reject(
+      id,
+      new RpcError(ERROR.NOT_PAIRED, 'pairing required', {
+        code: 'PAIRING_REQUIRED',
+        requestId: request.requestId,
+        deviceId: check.deviceId,
+        reason: outcome.reason,
+        canRetryWithDeviceToken: false,
+        recommendedNextStep: 'approve_device',
+      }).toShape(),
+    );
+  }
+
+  private admit(id: string, params: ConnectParams, role: string, scopes: string[], how: { method: string; deviceId?: string; deviceToken?: string; viaDevice?: boolean }): void {
+    if (this.closed) return;
     this.client = {
       connId: this.connId,
       clientId: params.client.id,
@@ -267,8 +340,10 @@ export class Connection {
       instanceId: params.client.instanceId,
       version: params.client.version,
       platform: params.client.platform,
-      deviceId,
+      deviceId: how.deviceId,
+      viaDevice: how.viaDevice,
       sendEvent: (event, payload) => this.sendEvent(event, payload),
+      disconnect: (code, text) => this.close(code, text),
     };
     clearTimeout(this.handshakeTimer);
     setMaxPayload(this.ws, this.gw.settings.limits.maxPayload);
@@ -289,11 +364,11 @@ export class Connection {
         stateDir: gw.paths.stateDir,
         authMode: gw.settings.auth.mode,
       },
-      auth: { method: result.method, role, scopes },
+      auth: { method: how.method, role, scopes, ...(how.deviceToken ? { deviceToken: how.deviceToken } : {}) },
       policy: { maxPayload: limits.maxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
     });
     // Logged after answering: the write to stderr and the log file is not on the client's clock.
-    this.gw.logger.info('ws.connected', { conn: this.connId, client: params.client.id, mode: params.client.mode, remote: this.remoteAddress, scopes: scopes.join(',') });
+    this.gw.logger.info('ws.connected', { conn: this.connId, client: params.client.id, mode: params.client.mode, remote: this.remoteAddress, scopes: scopes.join(','), ...(how.deviceId ? { device: how.deviceId.slice(0, 12), auth: how.method } : {}) });
   }
 
   private async onRequest(id: string, method: string, params: unknown): Promise<void> {

@@ -12,6 +12,7 @@ import { applyEdits, redactConfig } from '../../config/store.js';
 import { loadConfig } from '../../config/load.js';
 import { OpenclawError } from '../../../lib/errors.js';
 import { AGENT_METHOD_SCOPES } from '../../agent/method-scopes.js';
+import { DEVICE_METHODS } from './device-methods.js';
 
 export interface MethodContext {
   gateway: GatewayContext;
@@ -171,6 +172,7 @@ const AGENT_METHODS_LAZY: Record<string, Method> = Object.fromEntries(
 
 export const METHODS: Record<string, Method> = {
   ...AGENT_METHODS_LAZY,
+  ...DEVICE_METHODS,
   health: { scopes: [], handler: (_p, { gateway }) => healthPayload(gateway) },
   status: { scopes: ['operator.read'], handler: (_p, { gateway }) => statusPayload(gateway) },
   'system-presence': { scopes: ['operator.read'], handler: (_p, { gateway }) => presencePayload(gateway) },
