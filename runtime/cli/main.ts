@@ -9,6 +9,7 @@ import { helpText, wantsHelp, type Command } from './command.js';
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   gateway: () => import('./gateway.js'),
   health: () => import('./health.js'),
+  devices: () => import('./devices.js'),
   status: () => import('./status.js'),
   config: () => import('./config.js'),
   dashboard: () => import('./dashboard.js'),
