@@ -9,6 +9,7 @@
 // `rotate` drops the current token and returns the grant to "approved": the device gets a fresh
 // token on its next signed connect.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateDir, readFileIfExists, writeFileAtomic } from '../../lib/fsutil.js';
 import { hasScope } from './ws/scopes.js';
@@ -133,18 +134,35 @@ export class DeviceStore {
     readonly dir: string,
     private readonly now: () => number = Date.now,
     readonly pendingTtlMs = PENDING_TTL_MS,
+    private readonly onWarn?: (event: string, fields: Record<string, unknown>) => void,
   ) {
     this.file = path.join(dir, 'paired.json');
   }
 
-  /** Read paired.json once, on first use (a gateway that never sees a device never touches it). */
+  /**
+   * Read paired.json once, on first use (a gateway that never sees a device never touches it). A
+   * file that does not parse is moved aside (devices pair again) rather than locking every device
+   * out; a read error is not remembered, so the next attempt retries.
+   */
   load(): Promise<void> {
     this.loaded ??= (async () => {
       const text = await readFileIfExists(this.file);
       if (text === undefined) return;
-      const data = JSON.parse(text) as { version?: number; devices?: PairedDevice[] };
-      for (const d of data.devices ?? []) if (d && typeof d.deviceId === 'string') this.paired.set(d.deviceId, { ...d, roles: d.roles ?? {} });
-    })();
+      let data: { version?: number; devices?: PairedDevice[] };
+      try {
+        data = JSON.parse(text) as typeof data;
+        if (data === null || typeof data !== 'object' || (data.devices !== undefined && !Array.isArray(data.devices))) throw new Error('not a device list');
+      } catch (err) {
+        const aside = `${this.file}.corrupt-${this.now()}`;
+        await fs.rename(this.file, aside);
+        this.onWarn?.('devices.store_corrupt', { file: this.file, movedTo: aside, reason: (err as Error).message });
+        return;
+      }
+      for (const d of data.devices ?? []) if (d && typeof d.deviceId === 'string' && typeof d.publicKey === 'string') this.paired.set(d.deviceId, { ...d, roles: d.roles ?? {} });
+    })().catch((err: unknown) => {
+      this.loaded = undefined;
+      throw err;
+    });
     return this.loaded;
   }
 
@@ -219,7 +237,13 @@ export class DeviceStore {
         grant.tokenIssuedAt = t;
         grant.lastUsedAt = t;
         Object.assign(device, meta(hello));
-        await this.persist();
+        try {
+          await this.persist();
+        } catch (err) {
+          grant.tokenHash = undefined; // not on disk: the device can collect a token next time
+          grant.tokenIssuedAt = undefined;
+          throw err;
+        }
         return { kind: 'ok', scopes: uniq(granted), deviceToken: token, via: 'first-delivery' };
       }
     }
@@ -298,7 +322,15 @@ export class DeviceStore {
     const token = newDeviceToken();
     Object.assign(device, meta(hello));
     device.roles[hello.role] = { scopes, approvedAt: grant?.approvedAt ?? t, tokenHash: hashToken(token), tokenIssuedAt: t, lastUsedAt: t };
-    await this.persist();
+    try {
+      await this.persist();
+    } catch (err) {
+      // Not on disk: keep what the device had, so its current token keeps working.
+      if (created) this.paired.delete(hello.deviceId);
+      else if (grant) device.roles[hello.role] = grant;
+      else delete device.roles[hello.role];
+      throw err;
+    }
     return { deviceToken: token, created };
   }
 

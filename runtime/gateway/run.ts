@@ -14,7 +14,7 @@ import { writeConfig } from '../config/store.js';
 import { version } from '../version.js';
 import { detectContainer } from './bind.js';
 import type { GatewayContext } from './context.js';
-import { DeviceStore } from './devices.js';
+import { DeviceStore, PENDING_TTL_MS } from './devices.js';
 import { acquireLock, type GatewayLock } from './lock.js';
 import { GatewayServer } from './server.js';
 import { allowedOriginsFor, resolveSettings, type GatewayFlags } from './settings.js';
@@ -97,7 +97,7 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
       config: loaded,
       logger,
       clients: new Map(),
-      devices: new DeviceStore(path.join(paths.stateDir, 'devices')),
+      devices: new DeviceStore(path.join(paths.stateDir, 'devices'), Date.now, PENDING_TTL_MS, (event, fields) => logger.warn(event, fields)),
       applyConfig: async (raw) => {
         const result = await writeConfig(loaded.path, raw, { env });
         return reload(result.hash);

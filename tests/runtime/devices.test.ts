@@ -181,4 +181,31 @@ describe('device pairing store', () => {
     assert.equal(data.devices.length, 20);
     assert.deepEqual(fs.readdirSync(dir), ['paired.json']);
   });
+  it('a paired.json that does not parse is moved aside (and reported), not a lock-out', async (t) => {
+    const dir = tmpDir(t);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'paired.json'), '{"devices": [tru');
+    const warnings: string[] = [];
+    const store = new DeviceStore(dir, Date.now, 60_000, (event) => warnings.push(event));
+    const r = await store.authenticate(hello(1));
+    assert.equal(r.kind, 'pairing');
+    assert.deepEqual(warnings, ['devices.store_corrupt']);
+    assert.ok(fs.readdirSync(dir).some((f) => f.startsWith('paired.json.corrupt-')));
+  });
+
+  it('a failed write does not leave a token hash the device never received', async (t) => {
+    const dir = tmpDir(t);
+    const store = new DeviceStore(dir);
+    const req = await store.authenticate(hello(1));
+    assert.ok(req.kind === 'pairing');
+    await store.approve(req.request.requestId);
+    fs.rmSync(dir, { recursive: true });
+    fs.writeFileSync(dir, 'not a directory'); // every write now fails
+    await assert.rejects(store.authenticate(hello(1)));
+    await assert.rejects(store.autoPair(hello(2)));
+    assert.deepEqual((await store.listPaired()).map((d) => d.deviceId), [hello(1).deviceId], 'the failed auto-pair left nothing behind');
+    fs.rmSync(dir);
+    const retry = await store.authenticate(hello(1));
+    assert.ok(retry.kind === 'ok' && retry.via === 'first-delivery' && retry.deviceToken, 'the grant is still waiting for the device');
+  });
 });
