@@ -3,7 +3,6 @@ import http from 'node:http';
 import { EXIT, UsageError } from '../../lib/errors.js';
 import { parseFlags } from '../../lib/args.js';
 import { resolvePaths, tildify } from '../../lib/paths.js';
-import { GatewayClient } from '../client/client.js';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../client/target.js';
 import { probeLock } from '../gateway/lock.js';
 import { runGatewayForeground } from '../gateway/run.js';
@@ -71,6 +70,8 @@ const probe: Command = {
     const started = performance.now();
     let result: Record<string, unknown>;
     try {
+      // Loaded here, not at the top: `openclaw gateway` itself starts without the client.
+      const { GatewayClient } = await import('../client/client.js');
       const client = await GatewayClient.connect({ ...target, timeoutMs: target.timeoutMs });
       const auth = client.hello.auth as { scopes?: string[] } | undefined;
       const server = client.hello.server as { version?: string } | undefined;

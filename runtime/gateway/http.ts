@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sirv from 'sirv';
+import type { RequestHandler } from 'sirv';
 import { isLoopbackAddress } from './bind.js';
 import type { GatewayContext } from './context.js';
 
@@ -43,6 +43,7 @@ const PROBES: Record<string, 'live' | 'ready' | 'startup'> = {
 
 // Paths that are APIs elsewhere: answering them with the UI page would hide a misconfigured client.
 const NOT_UI = ['^/api(/|$)', '^/v1(/|$)', '^/metrics$', '^/tools(/|$)', '^/hooks(/|$)'];
+const NOT_UI_RE = new RegExp(NOT_UI.join('|'));
 
 function sendJson(res: ServerResponse, status: number, body: unknown, head: boolean): void {
   const text = JSON.stringify(body);
@@ -56,10 +57,14 @@ function sendText(res: ServerResponse, status: number, text: string, extra: Reco
 }
 
 export function createRequestHandler(gw: GatewayContext): (req: IncomingMessage, res: ServerResponse) => void {
-  const ui = fs.existsSync(path.join(UI_DIR, 'index.html'))
-    ? sirv(UI_DIR, { single: true, etag: true, gzip: true, brotli: true, ignores: NOT_UI, setHeaders: (res, pathname) => res.setHeader('Cache-Control', pathname.endsWith('.html') || pathname === '/' ? 'no-cache' : 'public, max-age=3600') })
-    : undefined;
-  if (!ui && gw.settings.controlUiEnabled) gw.logger.warn('ui.missing', { dir: UI_DIR, hint: 'run npm run build' });
+  const hasUi = fs.existsSync(path.join(UI_DIR, 'index.html'));
+  // sirv loads on the first page request: the probes a supervisor polls at startup don't need it.
+  let ui: Promise<RequestHandler> | undefined;
+  const uiHandler = (): Promise<RequestHandler> =>
+    (ui ??= import('sirv').then(({ default: sirv }) =>
+      sirv(UI_DIR, { single: true, etag: true, gzip: true, brotli: true, ignores: NOT_UI, setHeaders: (res, pathname) => res.setHeader('Cache-Control', pathname.endsWith('.html') || pathname === '/' ? 'no-cache' : 'public, max-age=3600') }),
+    ));
+  if (!hasUi && gw.settings.controlUiEnabled) gw.logger.warn('ui.missing', { dir: UI_DIR, hint: 'run npm run build' });
 
   return (req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
@@ -71,9 +76,15 @@ export function createRequestHandler(gw: GatewayContext): (req: IncomingMessage,
       if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
       return answerProbe(gw, probe, req, res, method === 'HEAD');
     }
-    if (!ui || !gw.settings.controlUiEnabled || new RegExp(NOT_UI.join('|')).test(pathname)) return sendText(res, 404, 'Not Found');
+    if (!hasUi || !gw.settings.controlUiEnabled || NOT_UI_RE.test(pathname)) return sendText(res, 404, 'Not Found');
     if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
-    ui(req, res, () => sendText(res, 404, 'Not Found'));
+    uiHandler().then(
+      (serve) => serve(req, res, () => sendText(res, 404, 'Not Found')),
+      (err: Error) => {
+        gw.logger.error('ui.failed', { reason: err.message });
+        if (!res.headersSent) sendText(res, 500, 'Control UI unavailable');
+      },
+    );
   };
 }
 

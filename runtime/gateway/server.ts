@@ -5,7 +5,6 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { loadWs } from '../../lib/cjs.js';
 
-const { WebSocketServer: WebSocketServerClass } = loadWs();
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { FailureThrottle } from './auth.js';
 import type { GatewayContext } from './context.js';
@@ -15,19 +14,26 @@ import { CLOSE } from './ws/protocol.js';
 
 export class GatewayServer {
   private readonly servers: http.Server[] = [];
-  private readonly wss: WebSocketServer;
+  private wssInstance: WebSocketServer | undefined;
   private readonly connections = new Set<Connection>();
   private readonly throttle = new FailureThrottle();
   private timers: NodeJS.Timeout[] = [];
   port = 0;
 
-  constructor(private readonly gw: GatewayContext) {
-    this.wss = new WebSocketServerClass({
+  constructor(private readonly gw: GatewayContext) {}
+
+  /**
+   * The WebSocket stack is loaded on the first upgrade, not at startup: ws pulls in node's https and
+   * tls modules, and /healthz (what a supervisor waits for) needs none of it.
+   */
+  private get wss(): WebSocketServer {
+    this.wssInstance ??= new (loadWs().WebSocketServer)({
       noServer: true,
-      maxPayload: gw.settings.limits.maxPayload,
+      maxPayload: this.gw.settings.limits.maxPayload,
       perMessageDeflate: false,
       clientTracking: false,
     });
+    return this.wssInstance;
   }
 
   async listen(): Promise<number> {
