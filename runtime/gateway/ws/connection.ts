@@ -367,8 +367,10 @@ export class Connection {
       auth: { method: how.method, role, scopes, ...(how.deviceToken ? { deviceToken: how.deviceToken } : {}) },
       policy: { maxPayload: limits.maxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
     });
-    // Logged after answering: the write to stderr and the log file is not on the client's clock.
-    this.gw.logger.info('ws.connected', { conn: this.connId, client: params.client.id, mode: params.client.mode, remote: this.remoteAddress, scopes: scopes.join(','), ...(how.deviceId ? { device: how.deviceId.slice(0, 12), auth: how.method } : {}) });
+    // Logged once the answer has left (the socket is corked until the end of this tick): the
+    // synchronous writes to stderr and the log file are not on the client's clock.
+    const fields = { conn: this.connId, client: params.client.id, mode: params.client.mode, remote: this.remoteAddress, scopes: scopes.join(','), ...(how.deviceId ? { device: how.deviceId.slice(0, 12), auth: how.method } : {}) };
+    setImmediate(() => this.gw.logger.info('ws.connected', fields));
   }
 
   private async onRequest(id: string, method: string, params: unknown): Promise<void> {
