@@ -212,12 +212,29 @@ export class SandboxManager {
   }
 
   private async prepareDirs(s: SandboxSettings, plan: CreatePlan): Promise<void> {
+    // Rootless keep-id maps the gateway's own uid into the container: its files are the sandbox's.
+    const engineMapsOwner = (uid: number) => uid === (process.getuid?.() ?? -1);
     const dirs = s.workspaceAccess === 'rw' ? [s.agentWorkspaceDir] : s.workspaceAccess === 'ro' ? [s.workspaceDir, s.agentWorkspaceDir] : [s.workspaceDir];
     for (const dir of dirs) {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     }
+    // The agent's workspace is never chowned: if the sandbox user cannot use it, say so now rather
+    // than let every command fail with "Permission denied" inside the container.
+    if (s.workspaceAccess !== 'none' && plan.runAs && !engineMapsOwner(plan.runAs.uid)) {
+      const st = await fs.stat(s.agentWorkspaceDir);
+      const need = s.workspaceAccess === 'rw' ? 0o7 : 0o5;
+      const bits = st.uid === plan.runAs.uid ? (st.mode >> 6) & 7 : st.gid === plan.runAs.gid ? (st.mode >> 3) & 7 : st.mode & 7;
+      if ((bits & need) !== need) {
+        throw new SandboxError(
+          `workspaceAccess "${s.workspaceAccess}": the sandbox user (uid ${plan.runAs.uid}) cannot ${s.workspaceAccess === 'rw' ? 'write' : 'read'} the agent workspace ${s.agentWorkspaceDir} (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`,
+          {},
+          `chown -R ${plan.runAs.uid}:${plan.runAs.gid} ${s.agentWorkspaceDir}, or set agents.defaults.sandbox.docker.user, or use workspaceAccess "none"`,
+          'SANDBOX_WORKSPACE_ACCESS',
+        );
+      }
+    }
     // Our own private workspace must belong to the uid the sandbox runs as (root gateways only;
-    // otherwise it already is ours). The agent's workspace is never chowned.
+    // otherwise it already is ours).
     const me = process.getuid?.() ?? 0;
     if (s.workspaceAccess !== 'rw' && plan.runAs && me === 0 && plan.runAs.uid !== 0) {
       await fs.chown(s.workspaceDir, plan.runAs.uid, plan.runAs.gid);
