@@ -13,6 +13,7 @@ import { test, type TestContext } from 'node:test';
 import { cleanEnv, runCli, type CliResult } from '../helpers/gateway.js';
 import { engineRun, requireEngine, type Engine, type EngineName } from '../helpers/engine.js';
 import { cleanupByLabel, sandboxImage, stateDir, testAgentId } from '../helpers/sandbox.js';
+import type { ListRow as ManagerListRow } from '../../runtime/sandbox/manager.js';
 
 interface Ctx {
   engine: Engine;
@@ -24,18 +25,8 @@ interface Ctx {
   engineEnv: NodeJS.ProcessEnv | undefined;
 }
 
-interface ListRow {
-  name: string;
-  state: string;
-  image: string;
-  agentId: string;
-  scopeKey: string;
-  createdAtMs: number;
-  lastUsedAtMs?: number;
-  configHash: string;
-  current?: boolean;
-  hot: boolean;
-}
+/** A row of `sandbox list --json`: the manager's row plus the CLI's verdicts. */
+type ListRow = ManagerListRow & { current?: boolean; hot: boolean };
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
