@@ -9,23 +9,26 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderNativeUnit } from '../../runtime/cli/gateway-install.js';
-import { renderGatewayQuadlet } from './unit.js';
+import { renderGatewayQuadlet, type GatewayUnit } from './unit.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The model behind quadlet/openclaw.container: the default user, paths and ports. */
+export const REFERENCE_QUADLET: GatewayUnit = {
+  image: 'localhost/openclaw-kit:local',
+  containerName: 'openclaw',
+  configDir: '/home/openclaw/.openclaw',
+  workspaceDir: '/home/openclaw/.openclaw/workspace',
+  envFile: '/home/openclaw/.openclaw/.env',
+  gatewayPort: 18789,
+  bridgePort: 18790,
+  selinux: false,
+};
 
 export function referenceUnits(): Record<string, string> {
   const version = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   return {
-    'quadlet/openclaw.container': renderGatewayQuadlet({
-      image: 'localhost/openclaw-kit:local',
-      containerName: 'openclaw',
-      configDir: '/home/openclaw/.openclaw',
-      workspaceDir: '/home/openclaw/.openclaw/workspace',
-      envFile: '/home/openclaw/.openclaw/.env',
-      gatewayPort: 18789,
-      bridgePort: 18790,
-      selinux: false,
-    }),
+    'quadlet/openclaw.container': renderGatewayQuadlet(REFERENCE_QUADLET),
     'systemd/openclaw-gateway.service': renderNativeUnit({
       name: 'openclaw-gateway',
       node: '/usr/bin/node',

@@ -12,21 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { OpenclawError } from '../../lib/errors.js';
 import { renderUnit, specifier, type UnitFile } from '../../lib/unit-file.js';
 import { nativeUnit, renderNativeUnit, type NativeUnit } from '../../runtime/cli/gateway-install.js';
-import { referenceUnits } from '../../scripts/podman/reference-units.js';
+import { REFERENCE_QUADLET, referenceUnits } from '../../scripts/podman/reference-units.js';
 import { gatewayQuadlet, renderGatewayQuadlet, type GatewayUnit } from '../../scripts/podman/unit.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-const QUADLET: GatewayUnit = {
-  image: 'localhost/openclaw-kit:local',
-  containerName: 'openclaw',
-  configDir: '/home/openclaw/.openclaw',
-  workspaceDir: '/home/openclaw/.openclaw/workspace',
-  envFile: '/home/openclaw/.openclaw/.env',
-  gatewayPort: 18789,
-  bridgePort: 18790,
-  selinux: false,
-};
+const QUADLET: GatewayUnit = REFERENCE_QUADLET;
 
 const NATIVE: NativeUnit = {
   name: 'openclaw-gateway',
