@@ -5,8 +5,8 @@ import { httpError, ProviderError } from './errors.js';
 import { parseArguments } from './openai.js';
 import type { ResolvedModel } from './providers.js';
 import { postStream } from './http.js';
-import { readSseBatches } from './sse.js';
-import type { Message, ModelRequest, StopReason, StreamEvent, Usage } from './types.js';
+import { SseParser } from './sse.js';
+import type { Message, ModelRequest, OnText, StopReason, ToolCallBlock, TurnOutput, Usage } from './types.js';
 import { textOf } from './types.js';
 
 type Block = Record<string, unknown>;
@@ -46,7 +46,8 @@ interface Ev {
   error?: { type?: string; message?: string };
 }
 
-export async function* streamAnthropic(model: ResolvedModel, req: ModelRequest): AsyncGenerator<StreamEvent> {
+/** Stream one turn: text goes to `onText` as each network read completes it; resolves at the end. */
+export async function streamAnthropic(model: ResolvedModel, req: ModelRequest, onText: OnText): Promise<TurnOutput> {
   const body: Record<string, unknown> = {
     model: model.model,
     max_tokens: req.maxTokens ?? model.maxTokens ?? 4096,
@@ -60,71 +61,79 @@ export async function* streamAnthropic(model: ResolvedModel, req: ModelRequest):
   const url = /\/v1$/.test(model.baseUrl) ? `${model.baseUrl}/messages` : `${model.baseUrl}/v1/messages`;
   const label = model.ref;
   const res = await postStream(url, { headers, body: JSON.stringify(body), ...(req.signal ? { signal: req.signal } : {}) });
-  if (!res.ok || !res.body) throw await httpError(res, label);
+  if (!res.ok) throw await httpError(res, label);
 
   const tools = new Map<number, { id: string; name: string; json: string }>();
-  const pending: StreamEvent[] = [];
+  const calls: ToolCallBlock[] = [];
   let stop: StopReason | undefined;
   const usage: Usage = { input: 0, output: 0 };
   let stopped = false;
   let emitted = false;
   let sawTool = false;
-  try {
-    // A network read can complete several events: their text goes out as one event, before
-    // anything that ends the stream, so the consumer sees the same text in the same order.
-    for await (const batch of readSseBatches(res.body, req.signal)) {
-      let text = '';
-      let failure: ProviderError | undefined;
-      for (const sse of batch) {
-        let ev: Ev;
-        try {
-          ev = JSON.parse(sse.data) as Ev;
-        } catch {
-          continue;
-        }
-        const type = ev.type ?? sse.event;
-        if (type === 'message_start') {
-          usage.input = ev.message?.usage?.input_tokens ?? 0;
-        } else if (type === 'content_block_start') {
-          if (ev.content_block?.type === 'tool_use') {
-            sawTool = true;
-            tools.set(ev.index ?? 0, { id: ev.content_block.id ?? '', name: ev.content_block.name ?? '', json: '' });
-          } else if (ev.content_block?.type === 'text' && ev.content_block.text) {
-            emitted = true;
-            text += ev.content_block.text;
-          }
-        } else if (type === 'content_block_delta') {
-          if (ev.delta?.type === 'text_delta' && ev.delta.text) {
-            emitted = true;
-            text += ev.delta.text;
-          } else if (ev.delta?.type === 'input_json_delta') {
-            const t = tools.get(ev.index ?? 0);
-            if (t) t.json += ev.delta.partial_json ?? '';
-          }
-        } else if (type === 'content_block_stop') {
-          const t = tools.get(ev.index ?? 0);
-          if (t) {
-            tools.delete(ev.index ?? 0);
-            pending.push({ type: 'toolCall', call: { type: 'toolCall', id: t.id, name: t.name, arguments: parseArguments(t.json) } });
-          }
-        } else if (type === 'message_delta') {
-          if (ev.delta?.stop_reason) stop = STOP[ev.delta.stop_reason] ?? 'stop';
-          if (ev.usage?.output_tokens !== undefined) usage.output = ev.usage.output_tokens;
-        } else if (type === 'message_stop') {
-          stopped = true;
-          break;
-        } else if (type === 'error') {
-          const kind = ev.error?.type ?? 'error';
-          failure = new ProviderError(`${label}: ${kind}: ${ev.error?.message ?? 'stream error'}`, {
-            retryable: !emitted && (kind === 'overloaded_error' || kind === 'api_error' || kind === 'rate_limit_error'),
-            afterOutput: emitted,
-          });
-          break;
-        }
+  let text = '';
+  let failure: ProviderError | undefined;
+  const parser = new SseParser((sse) => {
+    if (stopped || failure) return;
+    let ev: Ev;
+    try {
+      ev = JSON.parse(sse.data) as Ev;
+    } catch {
+      return;
+    }
+    const type = ev.type ?? sse.event;
+    if (type === 'content_block_delta') {
+      if (ev.delta?.type === 'text_delta' && ev.delta.text) text += ev.delta.text;
+      else if (ev.delta?.type === 'input_json_delta') {
+        const t = tools.get(ev.index ?? 0);
+        if (t) t.json += ev.delta.partial_json ?? '';
       }
-      if (text) yield { type: 'text', text };
-      if (failure) throw failure;
-      if (stopped) break;
+    } else if (type === 'message_start') {
+      usage.input = ev.message?.usage?.input_tokens ?? 0;
+    } else if (type === 'content_block_start') {
+      if (ev.content_block?.type === 'tool_use') {
+        sawTool = true;
+        tools.set(ev.index ?? 0, { id: ev.content_block.id ?? '', name: ev.content_block.name ?? '', json: '' });
+      } else if (ev.content_block?.type === 'text' && ev.content_block.text) text += ev.content_block.text;
+    } else if (type === 'content_block_stop') {
+      const t = tools.get(ev.index ?? 0);
+      if (t) {
+        tools.delete(ev.index ?? 0);
+        calls.push({ type: 'toolCall', id: t.id, name: t.name, arguments: parseArguments(t.json) });
+      }
+    } else if (type === 'message_delta') {
+      if (ev.delta?.stop_reason) stop = STOP[ev.delta.stop_reason] ?? 'stop';
+      if (ev.usage?.output_tokens !== undefined) usage.output = ev.usage.output_tokens;
+    } else if (type === 'message_stop') {
+      stopped = true;
+    } else if (type === 'error') {
+      const kind = ev.error?.type ?? 'error';
+      const output = emitted || text !== '';
+      failure = new ProviderError(`${label}: ${kind}: ${ev.error?.message ?? 'stream error'}`, {
+        retryable: !output && (kind === 'overloaded_error' || kind === 'api_error' || kind === 'rate_limit_error'),
+        afterOutput: output,
+      });
+    }
+  });
+  // What one network read completed: its text goes out as one piece, before anything that ends
+  // the stream, so the consumer sees the same text in the same order.
+  const deliver = (): boolean => {
+    if (text) {
+      emitted = true;
+      const t = text;
+      text = '';
+      onText(t);
+    }
+    if (failure) throw failure;
+    return stopped;
+  };
+  try {
+    await res.consume((chunk) => {
+      parser.push(chunk);
+      return deliver();
+    });
+    if (!stopped) {
+      parser.end();
+      deliver();
     }
   } catch (err) {
     if (err instanceof ProviderError) throw err;
@@ -133,6 +142,5 @@ export async function* streamAnthropic(model: ResolvedModel, req: ModelRequest):
   }
   if (req.signal?.aborted) throw new ProviderError(`${label}: aborted`, { retryable: false, aborted: true, afterOutput: emitted });
   if (!stopped) throw new ProviderError(`${label}: the stream ended before the model finished`, { retryable: !emitted && !sawTool, afterOutput: emitted });
-  yield* pending;
-  yield { type: 'done', stopReason: pending.length > 0 ? 'toolUse' : (stop ?? 'stop'), usage };
+  return { calls, stopReason: calls.length > 0 ? 'toolUse' : (stop ?? 'stop'), usage };
 }

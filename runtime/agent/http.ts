@@ -13,8 +13,15 @@ export interface StreamResponse {
   headers: Headers;
   /** The whole body as text (for error responses). */
   text(): Promise<string>;
-  /** The body, chunk by chunk. */
-  body: AsyncIterable<Uint8Array>;
+  /** The body, chunk by chunk (pull-based; do not mix with `consume`). */
+  readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * Push-based reading, for streams: `onChunk` gets each read as the socket delivers it, in the
+   * socket's own callback. Resolves when the body ends. `onChunk` returning true means "seen
+   * enough": the promise resolves and the rest of the body is drained unread, so a keep-alive
+   * socket can still be reused. A throw from `onChunk` drops the connection and rejects with it.
+   */
+  consume(onChunk: (chunk: Buffer) => boolean | void): Promise<void>;
 }
 
 /** Idle time on the socket (no headers, or no body bytes) before the request fails, as fetch's default. */
@@ -59,20 +66,51 @@ export function postStream(url: string, options: { headers: Record<string, strin
         else headers.set(name, value);
       }
       const status = res.statusCode ?? 0;
-      const body = chunksOf(res);
+      let body: AsyncIterable<Uint8Array> | undefined; // made on first use: it starts the flow
       resolve({
         ok: status >= 200 && status < 300,
         status,
         headers,
-        body,
+        get body() {
+          return (body ??= chunksOf(res));
+        },
         text: async () => {
           const parts: Uint8Array[] = [];
-          for await (const chunk of body) parts.push(chunk);
+          for await (const chunk of (body ??= chunksOf(res))) parts.push(chunk);
           return Buffer.concat(parts).toString('utf8');
         },
+        consume: (onChunk) => consume(res, onChunk, signal),
       });
     });
     req.end(payload);
+  });
+}
+
+function consume(res: IncomingMessage, onChunk: (chunk: Buffer) => boolean | void, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      res.off('data', onData);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      let enough: boolean | void;
+      try {
+        enough = onChunk(chunk);
+      } catch (err) {
+        settle(err as Error);
+        res.destroy();
+        return;
+      }
+      if (enough === true) settle(); // still flowing, with no listener: the rest is dropped
+    };
+    res.on('data', onData);
+    res.on('end', () => settle());
+    res.on('error', (err: Error) => settle(signal?.aborted ? abortError() : err));
+    res.on('close', () => settle(signal?.aborted ? abortError() : Object.assign(new Error('terminated'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })));
   });
 }
 

@@ -6,7 +6,7 @@ import { streamAnthropic } from './anthropic.js';
 import { isAbort, ProviderError } from './errors.js';
 import { streamOpenAI } from './openai.js';
 import { missingKey, type ResolvedModel } from './providers.js';
-import type { ModelRequest, StreamEvent } from './types.js';
+import type { ModelRequest, OnText, TurnOutput } from './types.js';
 
 export interface RetryPolicy {
   maxRetries: number;
@@ -31,8 +31,8 @@ export interface TurnHooks {
   onFailure?(failure: AttemptFailure): void;
 }
 
-export function streamModel(model: ResolvedModel, req: ModelRequest): AsyncGenerator<StreamEvent> {
-  return model.api === 'anthropic-messages' ? streamAnthropic(model, req) : streamOpenAI(model, req);
+export function callModel(model: ResolvedModel, req: ModelRequest, onText: OnText): Promise<TurnOutput> {
+  return model.api === 'anthropic-messages' ? streamAnthropic(model, req, onText) : streamOpenAI(model, req, onText);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -63,10 +63,10 @@ function asProviderError(err: unknown, model: ResolvedModel): ProviderError {
 }
 
 /**
- * Stream one turn from the first model that answers. Yields the provider's events and returns the
- * model that produced them. Throws the last error when every model failed.
+ * Run one turn on the first model that answers: its text goes to `onText` as it streams; resolves
+ * with that model and what it returned. Throws the last error when every model failed.
  */
-export async function* streamTurn(models: ResolvedModel[], req: ModelRequest, hooks: TurnHooks = {}, policy: RetryPolicy = DEFAULT_RETRY): AsyncGenerator<StreamEvent, ResolvedModel> {
+export async function runTurn(models: ResolvedModel[], req: ModelRequest, onText: OnText, hooks: TurnHooks = {}, policy: RetryPolicy = DEFAULT_RETRY): Promise<{ model: ResolvedModel; output: TurnOutput }> {
   let last: ProviderError | undefined;
   for (const [i, model] of models.entries()) {
     const isLast = i === models.length - 1;
@@ -80,11 +80,11 @@ export async function* streamTurn(models: ResolvedModel[], req: ModelRequest, ho
       hooks.onAttempt?.(model, attempt);
       let emitted = false;
       try {
-        for await (const ev of streamModel(model, req)) {
+        const output = await callModel(model, req, (text) => {
           emitted = true;
-          yield ev;
-        }
-        return model;
+          onText(text);
+        });
+        return { model, output };
       } catch (raw) {
         const err = asProviderError(raw, model);
         if (err.options.aborted || req.signal?.aborted) throw new ProviderError(`${model.ref}: aborted`, { retryable: false, aborted: true, afterOutput: emitted });

@@ -4,8 +4,8 @@
 import { httpError, ProviderError } from './errors.js';
 import type { ResolvedModel } from './providers.js';
 import { postStream } from './http.js';
-import { readSseBatches } from './sse.js';
-import type { Message, ModelRequest, StopReason, StreamEvent, ToolCallBlock, Usage } from './types.js';
+import { SseParser } from './sse.js';
+import type { Message, ModelRequest, OnText, StopReason, ToolCallBlock, TurnOutput, Usage } from './types.js';
 import { textOf } from './types.js';
 
 function toWire(system: string, messages: Message[]): unknown[] {
@@ -45,7 +45,8 @@ export function parseArguments(raw: string): Record<string, unknown> {
   }
 }
 
-export async function* streamOpenAI(model: ResolvedModel, req: ModelRequest): AsyncGenerator<StreamEvent> {
+/** Stream one turn: text goes to `onText` as each network read completes it; resolves at the end. */
+export async function streamOpenAI(model: ResolvedModel, req: ModelRequest, onText: OnText): Promise<TurnOutput> {
   const body: Record<string, unknown> = {
     model: model.model,
     messages: toWire(req.system, req.messages),
@@ -59,56 +60,69 @@ export async function* streamOpenAI(model: ResolvedModel, req: ModelRequest): As
   if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
   const label = `${model.ref}`;
   const res = await postStream(`${model.baseUrl}/chat/completions`, { headers, body: JSON.stringify(body), ...(req.signal ? { signal: req.signal } : {}) });
-  if (!res.ok || !res.body) throw await httpError(res, label);
+  if (!res.ok) throw await httpError(res, label);
 
   const calls = new Map<number, { id: string; name: string; args: string }>();
   let finish: StopReason | undefined;
   let usage: Usage | undefined;
   let sawDone = false;
   let emitted = false;
-  try {
-    // A network read can complete several chunks: their text goes out as one event, before
-    // anything that ends the stream, so the consumer sees the same text in the same order.
-    for await (const batch of readSseBatches(res.body, req.signal)) {
-      let text = '';
-      let failure: ProviderError | undefined;
-      for (const ev of batch) {
-        if (ev.data === '[DONE]') {
-          sawDone = true;
-          break;
-        }
-        let chunk: Chunk;
-        try {
-          chunk = JSON.parse(ev.data) as Chunk;
-        } catch {
-          continue; // a keep-alive or vendor line we do not understand
-        }
-        if (chunk.error) {
-          const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'stream error');
-          failure = new ProviderError(`${label}: ${msg}`, { retryable: !emitted, afterOutput: emitted });
-          break;
-        }
-        if (chunk.usage) usage = { input: chunk.usage.prompt_tokens ?? 0, output: chunk.usage.completion_tokens ?? 0 };
-        const choice = chunk.choices?.[0];
-        if (!choice) continue;
-        const delta = choice.delta;
-        if (delta?.content) {
-          emitted = true;
-          text += delta.content;
-        }
-        for (const tc of delta?.tool_calls ?? []) {
-          const index = tc.index ?? 0;
-          let call = calls.get(index);
-          if (!call) calls.set(index, (call = { id: '', name: '', args: '' }));
-          if (tc.id) call.id = tc.id;
-          if (tc.function?.name) call.name += tc.function.name;
-          if (tc.function?.arguments) call.args += tc.function.arguments;
-        }
-        if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'stop';
+  let text = '';
+  let failure: ProviderError | undefined;
+  const parser = new SseParser((ev) => {
+    if (sawDone || failure) return;
+    if (ev.data === '[DONE]') {
+      sawDone = true;
+      return;
+    }
+    let chunk: Chunk;
+    try {
+      chunk = JSON.parse(ev.data) as Chunk;
+    } catch {
+      return; // a keep-alive or vendor line we do not understand
+    }
+    if (chunk.error) {
+      const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'stream error');
+      failure = new ProviderError(`${label}: ${msg}`, { retryable: !emitted && !text, afterOutput: emitted || text !== '' });
+      return;
+    }
+    if (chunk.usage) usage = { input: chunk.usage.prompt_tokens ?? 0, output: chunk.usage.completion_tokens ?? 0 };
+    const choice = chunk.choices?.[0];
+    if (!choice) return;
+    const delta = choice.delta;
+    if (delta?.content) text += delta.content;
+    if (delta?.tool_calls) {
+      for (const tc of delta.tool_calls) {
+        const index = tc.index ?? 0;
+        let call = calls.get(index);
+        if (!call) calls.set(index, (call = { id: '', name: '', args: '' }));
+        if (tc.id) call.id = tc.id;
+        if (tc.function?.name) call.name += tc.function.name;
+        if (tc.function?.arguments) call.args += tc.function.arguments;
       }
-      if (text) yield { type: 'text', text };
-      if (failure) throw failure;
-      if (sawDone) break;
+    }
+    if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'stop';
+  });
+  // What one network read completed: its text goes out as one piece, before anything that ends
+  // the stream, so the consumer sees the same text in the same order.
+  const deliver = (): boolean => {
+    if (text) {
+      emitted = true;
+      const t = text;
+      text = '';
+      onText(t);
+    }
+    if (failure) throw failure;
+    return sawDone;
+  };
+  try {
+    await res.consume((chunk) => {
+      parser.push(chunk);
+      return deliver();
+    });
+    if (!sawDone) {
+      parser.end();
+      deliver();
     }
   } catch (err) {
     if (err instanceof ProviderError) throw err;
@@ -119,8 +133,8 @@ export async function* streamOpenAI(model: ResolvedModel, req: ModelRequest): As
   if (!sawDone && finish === undefined) {
     throw new ProviderError(`${label}: the stream ended before the model finished`, { retryable: !emitted && calls.size === 0, afterOutput: emitted });
   }
-  for (const [index, c] of [...calls.entries()].sort((a, b) => a[0] - b[0])) {
-    yield { type: 'toolCall', call: { type: 'toolCall', id: c.id || `call_${index}`, name: c.name, arguments: parseArguments(c.args) } };
-  }
-  yield { type: 'done', stopReason: calls.size > 0 ? 'toolUse' : (finish ?? 'stop'), ...(usage ? { usage } : {}) };
+  const toolCalls: ToolCallBlock[] = [...calls.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([index, c]) => ({ type: 'toolCall', id: c.id || `call_${index}`, name: c.name, arguments: parseArguments(c.args) }));
+  return { calls: toolCalls, stopReason: toolCalls.length > 0 ? 'toolUse' : (finish ?? 'stop'), ...(usage ? { usage } : {}) };
 }

@@ -11,12 +11,12 @@ import { mkdir } from 'node:fs/promises';
 import { LocalToolHost } from '../tools/local.js';
 import { UnavailableToolHost, type AgentToolHost } from './host.js';
 import { ToolHostAdapter } from './sandbox-host.js';
-import { DEFAULT_RETRY, streamTurn, type RetryPolicy } from './model.js';
+import { DEFAULT_RETRY, runTurn, type AttemptFailure, type RetryPolicy } from './model.js';
 import { effectiveTools } from './policy.js';
 import { resolveModel, type ResolvedModel } from './providers.js';
 import { ProcessTable, TOOLS, TOOL_NAMES, type SessionOps, type Tool } from './tools.js';
 import { messagesOf, SessionStore, type EventRecord, type MessageRecord, type SessionInfo } from './transcript.js';
-import { textOf, type AssistantMessage, type Message, type TextBlock, type ToolCallBlock, type ToolResultMessage } from './types.js';
+import { textOf, type AssistantMessage, type Message, type TextBlock, type ToolCallBlock, type ToolResultMessage, type TurnOutput } from './types.js';
 import { buildSystemPrompt } from './workspace.js';
 
 export type RunState = 'final' | 'error' | 'aborted';
@@ -336,38 +336,25 @@ export class AgentRuntime {
             chat('delta', { delta, message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: now } });
           } else chat('delta', { delta });
         };
-        const calls: ToolCallBlock[] = [];
-        let stopReason: AssistantMessage['stopReason'] = 'stop';
-        let usage: AssistantMessage['usage'];
-        const gen = streamTurn(models, { system, messages: history, tools, signal: run.controller.signal }, {
-          onAttempt: (m) => (usedModel = m.ref),
-          onFailure: (f) => {
+        const onText = (t: string) => {
+          text += t;
+          pending += t;
+          if (!flushScheduled) {
+            flushScheduled = true;
+            onNextTurn(flush);
+          }
+        };
+        const hooks = {
+          onAttempt: (m: ResolvedModel) => (usedModel = m.ref),
+          onFailure: (f: AttemptFailure) => {
             pendingEvents.push({ type: 'event', runId, kind: 'model_error', model: f.model.ref, attempt: f.attempt, status: f.error.status ?? null, error: f.error.message, next: f.next, ...(f.delayMs !== undefined ? { delayMs: f.delayMs } : {}) });
             this.deps.logger?.warn('agent.model_failed', { runId, model: f.model.ref, attempt: f.attempt, status: f.error.status, next: f.next, reason: f.error.message });
           },
-        }, this.deps.retry ?? DEFAULT_RETRY);
-        let model: ResolvedModel | undefined;
+        };
+        let model: ResolvedModel;
+        let output: TurnOutput;
         try {
-          for (;;) {
-            const it = await gen.next();
-            if (it.done) {
-              model = it.value;
-              break;
-            }
-            const ev = it.value;
-            if (ev.type === 'text') {
-              text += ev.text;
-              pending += ev.text;
-              if (!flushScheduled) {
-                flushScheduled = true;
-                onNextTurn(flush);
-              }
-            } else if (ev.type === 'toolCall') calls.push(ev.call);
-            else {
-              stopReason = ev.stopReason;
-              usage = ev.usage;
-            }
-          }
+          ({ model, output } = await runTurn(models, { system, messages: history, tools, signal: run.controller.signal }, onText, hooks, this.deps.retry ?? DEFAULT_RETRY));
         } catch (err) {
           flush();
           const e = err as ProviderError;
@@ -377,6 +364,7 @@ export class AgentRuntime {
           if (run.controller.signal.aborted || e.options?.aborted) return await finish('aborted', finalText + text, partial);
           return await finish('error', finalText + text, partial, e.message);
         }
+        const { calls, stopReason, usage } = output;
         flush();
         const assistant: AssistantMessage = {
           role: 'assistant',

@@ -1,5 +1,5 @@
 // The shapes the agent runtime passes around: transcript messages (the same records land on disk),
-// tool specs offered to a model, and the stream a provider yields while it answers.
+// tool specs offered to a model, and what a provider hands back while and after it answers.
 
 export interface TextBlock {
   type: 'text';
@@ -50,11 +50,15 @@ export interface ToolSpec {
   parameters: Record<string, unknown>;
 }
 
-/** What a provider yields while streaming one model turn. */
-export type StreamEvent =
-  | { type: 'text'; text: string }
-  | { type: 'toolCall'; call: ToolCallBlock }
-  | { type: 'done'; stopReason: StopReason; usage?: Usage };
+/** Where a provider delivers the reply's text while it streams (called once per network read). */
+export type OnText = (text: string) => void;
+
+/** What a provider returns once the model finished its turn: tool calls come whole, at the end. */
+export interface TurnOutput {
+  calls: ToolCallBlock[];
+  stopReason: StopReason;
+  usage?: Usage;
+}
 
 export interface ModelRequest {
   system: string;
