@@ -163,9 +163,9 @@ export class AgentRuntime {
       }
     }
     if (params.model) this.resolveModels(agent, params.model); // fail the request now on a bad ref
-    const info = await this.store.open(agent.id, sessionKey);
     const runId = randomUUID();
-    const [rec] = await this.store.append(info, [{ type: 'message', runId, message: { role: 'user', content: [{ type: 'text', text: params.message }], timestamp: Date.now() } }]);
+    const { info, written } = await this.store.openAndAppend(agent.id, sessionKey, [{ type: 'message', runId, message: { role: 'user', content: [{ type: 'text', text: params.message }], timestamp: Date.now() } }]);
+    const rec = written[0];
     const controller = new AbortController();
     const run: Run = { runId, sessionKey, agentId: agent.id, controller, startedAt: Date.now(), result: undefined as never };
     const prev = this.tails.get(sessionKey) ?? Promise.resolve();

@@ -158,6 +158,13 @@ export function titleOf(records: TranscriptRecord[]): string | undefined {
   return undefined;
 }
 
+/** A record as callers hand it in: the store gives it an id and a timestamp. */
+export type NewRecord = Omit<MessageRecord, 'id' | 'ts'> | Omit<EventRecord, 'id' | 'ts'>;
+
+function stamp(records: NewRecord[], now: number): TranscriptRecord[] {
+  return records.map((r) => ({ ...r, id: randomUUID(), ts: now }) as TranscriptRecord);
+}
+
 export class SessionStore {
   private readonly queues = new Map<string, AppendQueue>();
   private readonly indexes = new Map<string, Promise<Map<string, SessionInfo>>>();
@@ -224,27 +231,41 @@ export class SessionStore {
 
   /** The session for a key, created (header written and synced) when it does not exist yet. */
   async open(agentId: string, sessionKey: string): Promise<SessionInfo> {
+    return (await this.openAndAppend(agentId, sessionKey, [])).info;
+  }
+
+  /**
+   * Append records to the session for a key, creating it first when needed. A new session gets
+   * its header and these records in one write and one sync (a chat's first message costs one
+   * fdatasync, not two). Resolves once everything is on disk.
+   */
+  async openAndAppend(agentId: string, sessionKey: string, records: NewRecord[]): Promise<{ info: SessionInfo; written: TranscriptRecord[] }> {
     const existing = await this.find(agentId, sessionKey);
-    if (existing) return existing;
     const k = `${agentId}\n${sessionKey}`;
-    let p = this.creating.get(k);
-    if (!p) {
-      p = (async () => {
-        const dir = this.dirFor(agentId);
-        await ensurePrivateDir(dir);
-        const sessionId = randomUUID();
-        const now = Date.now();
-        const info: SessionInfo = { sessionKey, sessionId, agentId, file: path.join(dir, `${sessionId}.jsonl`), createdAt: now, updatedAt: now };
-        const header: SessionHeader = { type: 'session', version: 1, id: sessionId, sessionKey, agentId, ts: now };
-        await this.queue(info.file).append(JSON.stringify(header) + '\n');
-        await syncDir(dir); // the new name is durable too, not only its bytes
-        (await this.index(agentId)).set(sessionKey, info);
-        return info;
-      })();
-      this.creating.set(k, p);
-      p.finally(() => this.creating.delete(k)).catch(() => {});
+    const pending = existing ? undefined : this.creating.get(k);
+    if (existing || pending) {
+      const info = existing ?? (await pending!);
+      return { info, written: records.length ? await this.append(info, records) : [] };
     }
-    return p;
+    let written: TranscriptRecord[] = [];
+    const p = (async () => {
+      const dir = this.dirFor(agentId);
+      await ensurePrivateDir(dir);
+      const sessionId = randomUUID();
+      const now = Date.now();
+      const info: SessionInfo = { sessionKey, sessionId, agentId, file: path.join(dir, `${sessionId}.jsonl`), createdAt: now, updatedAt: now };
+      const header: SessionHeader = { type: 'session', version: 1, id: sessionId, sessionKey, agentId, ts: now };
+      written = stamp(records, now);
+      await this.queue(info.file).append([header, ...written].map((r) => JSON.stringify(r) + '\n').join(''));
+      await syncDir(dir); // the new name is durable too, not only its bytes
+      const title = titleOf(written);
+      if (title) info.title = title;
+      (await this.index(agentId)).set(sessionKey, info);
+      return info;
+    })();
+    this.creating.set(k, p);
+    p.finally(() => this.creating.delete(k)).catch(() => {});
+    return { info: await p, written };
   }
 
   private queue(file: string): AppendQueue {
@@ -254,9 +275,9 @@ export class SessionStore {
   }
 
   /** Append records; resolves once they are on disk. */
-  async append(info: SessionInfo, records: Array<Omit<MessageRecord, 'id' | 'ts'> | Omit<EventRecord, 'id' | 'ts'>>): Promise<TranscriptRecord[]> {
+  async append(info: SessionInfo, records: NewRecord[]): Promise<TranscriptRecord[]> {
     const now = Date.now();
-    const full = records.map((r) => ({ ...r, id: randomUUID(), ts: now }) as TranscriptRecord);
+    const full = stamp(records, now);
     await this.queue(info.file).append(full.map((r) => JSON.stringify(r) + '\n').join(''));
     info.updatedAt = now;
     if (!info.title) {

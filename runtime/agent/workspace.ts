@@ -10,7 +10,16 @@ const MAX_TOTAL_CHARS = 150_000;
 export async function readWorkspaceFiles(dir: string): Promise<Array<{ name: string; text: string; truncated: boolean }>> {
   const out: Array<{ name: string; text: string; truncated: boolean }> = [];
   let total = 0;
+  // One readdir instead of a failed open per missing file: every run builds its prompt, and most
+  // workspaces hold few of these files (a failed open also costs an Error with a stack trace).
+  let present: Set<string>;
+  try {
+    present = new Set(await fs.readdir(dir));
+  } catch {
+    return out;
+  }
   for (const name of WORKSPACE_FILES) {
+    if (!present.has(name)) continue;
     let text: string;
     try {
       text = await fs.readFile(path.join(dir, name), 'utf8');
