@@ -11,7 +11,7 @@
 // OPENCLAW_BENCH_CPU_PROF=<dir> runs the gateway under `node --cpu-prof` and writes the profile
 // there (window.json holds the measured run's start and end on the profile's clock, in µs);
 // OPENCLAW_BENCH_GATEWAY_NODE_ARGS and OPENCLAW_BENCH_BARE_NODE_ARGS add node options for the gateway
-// and the bare relay (e.g. --trace-gc).
+// and the bare relay (e.g. --trace-gc); OPENCLAW_BENCH_AGENT_CHATS changes the number of chats.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,7 @@ import { GatewayClient } from '../runtime/client/client.js';
 import { monoMicros, SPACING_MS, TOKENS } from './agent-fake-stream.js';
 import type { BenchRow } from './table.js';
 
-const CHATS = 100;
+const CHATS = Number(process.env.OPENCLAW_BENCH_AGENT_CHATS ?? 100); // the issue asks for 100; fewer shows an unsaturated box
 const CONNECTIONS = 10;
 const WARMUP_CHATS = 20;
 
@@ -221,16 +221,24 @@ export async function run(): Promise<BenchRow[]> {
       fs.writeFileSync(`${profDir}/window.json`, JSON.stringify({ start: Number(mono0 / 1000n), end: Number(process.hrtime.bigint() / 1000n) }));
     }
     const tokens = CHATS * TOKENS;
-    const rate = (CHATS * 1000) / SPACING_MS;
+    const rate = (CHATS * 1000) / SPACING_MS; // tokens/s asked for
     const perToken = (m: Measured) => (m.cpuMs * 1000) / tokens; // µs
     const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
-    const setup = `${CHATS} chats x ${TOKENS} tokens ${SPACING_MS} ms apart (${rate / 1000}k tokens/s) over ${CONNECTIONS} WS connections, after ${WARMUP_CHATS} warm-up chats; load average ${la(loadBefore)} before, ${os.cpus().length} CPUs`;
+    // The CPU the full rate asks of this box: model server + relay + measuring client, per token,
+    // times tokens per second. Above the CPU count, tokens queue in every process whatever the
+    // relay does, and the latency rows measure that queue.
+    const cores = os.cpus().length;
+    const demand = (m: Measured) => ((m.cpuMs + m.fakeCpuMs + m.selfCpuMs) * 1000 * rate) / tokens / 1e6;
+    const capacity =
+      `CPU the full rate needs from this box (model server + relay + measuring client): ${demand(base).toFixed(1)} cores with the bare relay, ${demand(ours).toFixed(1)} with the gateway, on ${cores} CPUs` +
+      (demand(base) > cores ? ' — beyond the box even for the bare relay, so neither can hold 1 ms here; compare the ratios' : '');
+    const setup = `${CHATS} chats x ${TOKENS} tokens ${SPACING_MS} ms apart (${rate / 1000}k tokens/s) over ${CONNECTIONS} WS connections, after ${WARMUP_CHATS} warm-up chats; load average ${la(loadBefore)} before, ${cores} CPUs`;
     return [
       { metric: 'agent chat: added latency per token p50', value: round3(pct(ours.added, 50)), unit: 'ms', baseline: round3(pct(base.added, 50)), baselineLabel: 'bare relay', note: `${setup}. gateway: ${describe(ours)}. bare relay: ${describe(base)}` },
-      { metric: 'agent chat: added latency per token p99', value: round3(pct(ours.added, 99)), unit: 'ms', baseline: round3(pct(base.added, 99)), baselineLabel: 'bare relay', target: '≤ 1 ms', pass: pct(ours.added, 99) <= 1, note: 'model server write -> arrival at the measuring client, CLOCK_MONOTONIC stamp in each token; the bare relay is node:http + SSE split + JSON.parse + ws.send and nothing else, measured just before the gateway' },
+      { metric: 'agent chat: added latency per token p99', value: round3(pct(ours.added, 99)), unit: 'ms', baseline: round3(pct(base.added, 99)), baselineLabel: 'bare relay', target: '≤ 1 ms', pass: pct(ours.added, 99) <= 1, note: `model server write -> arrival at the measuring client, CLOCK_MONOTONIC stamp in each token; the bare relay is node:http + SSE split + JSON.parse + ws.send and nothing else, measured just before the gateway. ${capacity}` },
       { metric: 'agent chat: relay CPU per token', value: round3(perToken(ours)), unit: 'µs', baseline: round3(perToken(base)), baselineLabel: 'bare relay', note: `user+system CPU of the relay process over the measured run / tokens (no target; inflated when the box is busy); at the full rate the gateway needs ${((perToken(ours) * rate) / 1e4).toFixed(0)}% of one core` },
       {
-        metric: 'agent chat: RSS growth over 100 chats',
+        metric: `agent chat: RSS growth over ${CHATS} chats`,
         value: round3((ours.rssPeak - ours.rssBefore) / 1e6),
         unit: 'MB',
         baseline: round3((base.rssPeak - base.rssBefore) / 1e6),
