@@ -215,6 +215,7 @@ export class AgentRuntime {
     for (const run of this.runs.values()) if (!run.state) run.controller.abort();
     this.processes.killAll();
     await Promise.all([...this.tails.values()]);
+    await this.store.close();
     await (this.deps.sandbox as { close?: () => Promise<void> } | undefined)?.close?.();
   }
 

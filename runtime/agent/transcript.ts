@@ -56,13 +56,25 @@ export interface LoadedSession {
 }
 
 const FILE_MODE = 0o600;
+/** Transcript text kept in memory across all mirrored sessions (UTF-16 length, close enough). */
+const MIRROR_BYTES = 16 * 1024 * 1024;
+
+/** How long a session's file stays open after its last append (a chat's messages come in bursts). */
+const IDLE_CLOSE_MS = 10_000;
+/** Open transcript files kept at most; the least recently used idle ones close first. */
+const MAX_OPEN = 128;
 
 class AppendQueue {
   private queue: Array<{ data: string; resolve: () => void; reject: (e: Error) => void }> = [];
   private writing = false;
   private repaired = false;
+  private handle: fs.FileHandle | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly onClosed: (q: AppendQueue) => void,
+  ) {}
 
   append(data: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -75,32 +87,46 @@ class AppendQueue {
     return !this.writing && this.queue.length === 0;
   }
 
+  /** Close the file now if nothing is waiting to be written; the next append reopens it. */
+  async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    if (!this.idle) return;
+    const h = this.handle;
+    this.handle = undefined;
+    this.onClosed(this);
+    await h?.close().catch(() => {});
+  }
+
   private async drain(): Promise<void> {
     this.writing = true;
-    let handle: fs.FileHandle | undefined;
+    clearTimeout(this.idleTimer);
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          handle ??= await fs.open(this.file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, FILE_MODE);
+          this.handle ??= await fs.open(this.file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, FILE_MODE);
           if (!this.repaired) {
-            await cutTornTail(handle);
+            await cutTornTail(this.handle);
             this.repaired = true;
           }
-          await handle.appendFile(batch.map((b) => b.data).join(''));
-          await handle.datasync();
+          await this.handle.appendFile(batch.map((b) => b.data).join(''));
+          await this.handle.datasync();
           for (const b of batch) b.resolve();
         } catch (err) {
           this.repaired = false; // a failed write may have left a fragment
-          await handle?.close().catch(() => {});
-          handle = undefined;
+          await this.handle?.close().catch(() => {});
+          this.handle = undefined;
           for (const b of batch) b.reject(err as Error);
         }
       }
     } finally {
-      await handle?.close().catch(() => {});
       this.writing = false;
       if (this.queue.length > 0) void this.drain();
+      else {
+        // The file stays open for the session's next message; an idle one is closed later.
+        this.idleTimer = setTimeout(() => void this.close(), IDLE_CLOSE_MS);
+        this.idleTimer.unref();
+      }
     }
   }
 }
@@ -166,7 +192,17 @@ function stamp(records: NewRecord[], now: number): TranscriptRecord[] {
 }
 
 export class SessionStore {
+  /** Append queues by file, least recently used first. */
   private readonly queues = new Map<string, AppendQueue>();
+  /**
+   * The records of recently used sessions as they are on disk, so a chat's next turn does not
+   * re-read and re-parse its whole transcript: filled by a load or a session's creation, extended
+   * by every append that reached the disk. Least recently used first; bounded by MIRROR_BYTES.
+   */
+  private readonly mirrors = new Map<string, { records: TranscriptRecord[]; bytes: number }>();
+  private mirrorBytes = 0;
+  /** Appends that reached each file in this process: a load mirrors its read only if none landed meanwhile. */
+  private readonly appendCount = new Map<string, number>();
   private readonly indexes = new Map<string, Promise<Map<string, SessionInfo>>>();
   private readonly creating = new Map<string, Promise<SessionInfo>>();
 
@@ -256,7 +292,9 @@ export class SessionStore {
       const info: SessionInfo = { sessionKey, sessionId, agentId, file: path.join(dir, `${sessionId}.jsonl`), createdAt: now, updatedAt: now };
       const header: SessionHeader = { type: 'session', version: 1, id: sessionId, sessionKey, agentId, ts: now };
       written = stamp(records, now);
-      await this.queue(info.file).append([header, ...written].map((r) => JSON.stringify(r) + '\n').join(''));
+      const text = [header, ...written].map((r) => JSON.stringify(r) + '\n').join('');
+      await this.queue(info.file).append(text);
+      this.mirror(info.file, [header, ...written], text.length, false);
       await syncDir(dir); // the new name is durable too, not only its bytes
       const title = titleOf(written);
       if (title) info.title = title;
@@ -270,33 +308,88 @@ export class SessionStore {
 
   private queue(file: string): AppendQueue {
     let q = this.queues.get(file);
-    if (!q) this.queues.set(file, (q = new AppendQueue(file)));
+    if (q) this.queues.delete(file); // re-inserted last: most recently used
+    else q = new AppendQueue(file, (closed) => this.queues.get(file) === closed && this.queues.delete(file));
+    this.queues.set(file, q);
+    if (this.queues.size > MAX_OPEN) {
+      for (const other of this.queues.values()) {
+        if (this.queues.size <= MAX_OPEN) break;
+        if (other !== q && other.idle) void other.close();
+      }
+    }
     return q;
+  }
+
+  private mirror(file: string, records: TranscriptRecord[], bytes: number, extend: boolean): void {
+    const prev = this.mirrors.get(file);
+    if (extend && !prev) return; // nothing mirrored: the next load reads the file
+    if (prev) {
+      this.mirrors.delete(file);
+      this.mirrorBytes -= prev.bytes;
+    }
+    const entry = extend && prev ? { records: prev.records.concat(records), bytes: prev.bytes + bytes } : { records, bytes };
+    if (entry.bytes > MIRROR_BYTES / 4) return; // a huge transcript is read from disk each time
+    this.mirrors.set(file, entry);
+    this.mirrorBytes += entry.bytes;
+    for (const [f, m] of this.mirrors) {
+      if (this.mirrorBytes <= MIRROR_BYTES) break;
+      this.mirrors.delete(f);
+      this.mirrorBytes -= m.bytes;
+    }
+  }
+
+  /** Close every open transcript file (the gateway is stopping). */
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 
   /** Append records; resolves once they are on disk. */
   async append(info: SessionInfo, records: NewRecord[]): Promise<TranscriptRecord[]> {
     const now = Date.now();
     const full = stamp(records, now);
-    await this.queue(info.file).append(full.map((r) => JSON.stringify(r) + '\n').join(''));
+    const text = full.map((r) => JSON.stringify(r) + '\n').join('');
+    try {
+      await this.queue(info.file).append(text);
+    } catch (err) {
+      this.forget(info.file); // what is on disk now is unknown: the next load reads it
+      throw err;
+    }
+    this.appendCount.set(info.file, (this.appendCount.get(info.file) ?? 0) + 1);
+    this.mirror(info.file, full, text.length, true);
     info.updatedAt = now;
     if (!info.title) {
       const title = titleOf(full);
       if (title) info.title = title;
     }
-    const q = this.queues.get(info.file);
-    if (q?.idle) this.queues.delete(info.file);
     return full;
   }
 
   async load(info: SessionInfo): Promise<LoadedSession> {
+    const mirrored = this.mirrors.get(info.file);
+    if (mirrored) {
+      this.mirrors.delete(info.file); // re-inserted last: most recently used
+      this.mirrors.set(info.file, mirrored);
+      return { info, records: mirrored.records.slice(), tornBytes: 0, badLines: 0 };
+    }
+    const before = this.appendCount.get(info.file) ?? 0;
     let text = '';
     try {
       text = await fs.readFile(info.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    return { info, ...parseRecords(text) };
+    const loaded = { info, ...parseRecords(text) };
+    // Mirror only a clean read that no append raced with (it might hold half of one, or miss it).
+    const raced = (this.appendCount.get(info.file) ?? 0) !== before || !(this.queues.get(info.file)?.idle ?? true);
+    if (!raced && loaded.tornBytes === 0 && loaded.badLines === 0) this.mirror(info.file, loaded.records.slice(), text.length, false);
+    return loaded;
+  }
+
+  private forget(file: string): void {
+    const m = this.mirrors.get(file);
+    if (!m) return;
+    this.mirrors.delete(file);
+    this.mirrorBytes -= m.bytes;
   }
 }
 

@@ -23,19 +23,44 @@ describe('session store', () => {
     const info = await store.open('main', 'agent:main:main');
     await store.append(info, [user('one'), user('two')]);
     fs.appendFileSync(info.file, '{"type":"message","message":{"role":"user","cont'); // a crash mid-write
-    let loaded = await store.load(info);
-    assert.equal(loaded.records.length, 3);
-    assert.ok(loaded.tornBytes > 0);
-    assert.equal(loaded.badLines, 0);
+    await store.close(); // the crashed gateway is gone
 
     const fresh = new SessionStore(store.stateDir); // a restarted gateway
     const again = await fresh.find('main', 'agent:main:main');
+    let loaded = await fresh.load(again!);
+    assert.equal(loaded.records.length, 3);
+    assert.ok(loaded.tornBytes > 0);
+    assert.equal(loaded.badLines, 0);
     assert.equal(again?.sessionId, info.sessionId);
     await fresh.append(again!, [user('three')]);
     loaded = await fresh.load(again!);
     assert.equal(loaded.tornBytes, 0);
     assert.deepEqual(loaded.records.filter((r) => r.type === 'message').map((r) => (r.type === 'message' ? r.message.content[0]!.type === 'text' && (r.message.content[0] as { text: string }).text : '')), ['one', 'two', 'three']);
     assert.ok(fs.readFileSync(info.file, 'utf8').split('\n').filter(Boolean).every((l) => JSON.parse(l)));
+  });
+
+  test('a session served from memory matches what is on disk, through concurrent appends and loads', async () => {
+    const creator = new SessionStore(makeStateDir('openclaw-store-'));
+    const { written } = await creator.openAndAppend('main', 'agent:main:mirror', [user('first')]);
+    assert.equal(written.length, 1);
+    await creator.close();
+    const store = new SessionStore(creator.stateDir); // nothing in memory yet: loads read the file
+    const info = (await store.find('main', 'agent:main:mirror'))!;
+    const appends: Array<Promise<unknown>> = [];
+    const loads: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 20; i++) {
+      appends.push(store.append(info, [user(`m${i}`)]));
+      if (i % 3 === 0) loads.push(store.load(info)); // loads racing appends must not leave a stale copy
+    }
+    await Promise.all([...appends, ...loads]);
+    const served = await store.load(info);
+    const onDisk = await new SessionStore(store.stateDir).load(info);
+    assert.deepEqual(served.records, onDisk.records);
+    assert.equal(onDisk.records.length, 22); // header, first, m0..m19
+    const again = await store.openAndAppend('main', 'agent:main:mirror', [user('last')]);
+    assert.equal(again.info.sessionId, info.sessionId);
+    assert.deepEqual((await store.load(info)).records, (await new SessionStore(store.stateDir).load(info)).records);
+    await store.close();
   });
 
   test('a file that is only a fragment (crash during the header) does not block the session key', async () => {
