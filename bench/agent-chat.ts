@@ -14,6 +14,7 @@
 // and the bare relay (e.g. --trace-gc); OPENCLAW_BENCH_AGENT_CHATS changes the number of chats.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -169,6 +170,42 @@ async function measure(target: Target, fakePid: number, round: number): Promise<
   }
 }
 
+/**
+ * The floor: this process reads the model server's streams itself, no relay in between. If the
+ * box cannot get tokens to a reader within 1 ms this way, no relay can.
+ */
+async function measureDirect(openaiBase: string): Promise<Float64Array> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const stream = (onToken: (ms: number) => void) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(`${openaiBase}/chat/completions`, { method: 'POST', agent }, (res) => {
+        res.setEncoding('latin1');
+        let rest = '';
+        res.on('data', (chunk: string) => {
+          const at = monoMicros();
+          const text = rest + chunk;
+          const cut = text.lastIndexOf('\n');
+          for (const m of text.slice(0, cut + 1).matchAll(STAMP)) onToken((at - Number(m[3])) / 1000);
+          rest = text.slice(cut + 1);
+        });
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+  try {
+    await Promise.all(Array.from({ length: WARMUP_CHATS }, () => stream(() => {})));
+    const added = new Float64Array(CHATS * TOKENS);
+    let n = 0;
+    await Promise.all(Array.from({ length: CHATS }, () => stream((ms) => (added[n++] = ms))));
+    if (n !== CHATS * TOKENS) throw new Error(`direct: expected ${CHATS * TOKENS} tokens, got ${n}`);
+    return added.sort();
+  } finally {
+    agent.destroy();
+  }
+}
+
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 function describe(m: Measured): string {
@@ -213,6 +250,7 @@ export async function run(): Promise<BenchRow[]> {
         return c.ws as unknown as WebSocket;
       },
     };
+    const direct = await measureDirect(fake.info.openaiBase);
     const base = await measure(bareTarget, fake.proc.pid!, 1);
     const mono0 = process.hrtime.bigint();
     const ours = await measure(gwTarget, fake.proc.pid!, 2);
@@ -231,7 +269,8 @@ export async function run(): Promise<BenchRow[]> {
     const demand = (m: Measured) => ((m.cpuMs + m.fakeCpuMs + m.selfCpuMs) * 1000 * rate) / tokens / 1e6;
     const capacity =
       `CPU the full rate needs from this box (model server + relay + measuring client): ${demand(base).toFixed(1)} cores with the bare relay, ${demand(ours).toFixed(1)} with the gateway, on ${cores} CPUs` +
-      (demand(base) > cores ? ' — beyond the box even for the bare relay, so neither can hold 1 ms here; compare the ratios' : '');
+      (demand(base) > cores ? ' — beyond the box even for the bare relay, so neither can hold 1 ms here; compare the ratios' : '') +
+      `. With no relay at all (this process reading the model server's streams itself) p50 ${pct(direct, 50).toFixed(2)} / p99 ${pct(direct, 99).toFixed(2)} ms`;
     const setup = `${CHATS} chats x ${TOKENS} tokens ${SPACING_MS} ms apart (${rate / 1000}k tokens/s) over ${CONNECTIONS} WS connections, after ${WARMUP_CHATS} warm-up chats; load average ${la(loadBefore)} before, ${cores} CPUs`;
     return [
       { metric: 'agent chat: added latency per token p50', value: round3(pct(ours.added, 50)), unit: 'ms', baseline: round3(pct(base.added, 50)), baselineLabel: 'bare relay', note: `${setup}. gateway: ${describe(ours)}. bare relay: ${describe(base)}` },
