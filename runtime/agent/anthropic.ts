@@ -5,7 +5,7 @@ import { httpError, ProviderError } from './errors.js';
 import { parseArguments } from './openai.js';
 import type { ResolvedModel } from './providers.js';
 import { postStream } from './http.js';
-import { SseParser } from './sse.js';
+import { pumpSse, StreamState } from './stream.js';
 import type { Message, ModelRequest, OnText, StopReason, ToolCallBlock, TurnOutput, Usage } from './types.js';
 import { textOf } from './types.js';
 
@@ -67,13 +67,9 @@ export async function streamAnthropic(model: ResolvedModel, req: ModelRequest, o
   const calls: ToolCallBlock[] = [];
   let stop: StopReason | undefined;
   const usage: Usage = { input: 0, output: 0 };
-  let stopped = false;
-  let emitted = false;
   let sawTool = false;
-  let text = '';
-  let failure: ProviderError | undefined;
-  const parser = new SseParser((sse) => {
-    if (stopped || failure) return;
+  const state = new StreamState(onText);
+  await pumpSse(res, { label, ...(req.signal ? { signal: req.signal } : {}), retryable: () => !sawTool }, state, (sse) => {
     let ev: Ev;
     try {
       ev = JSON.parse(sse.data) as Ev;
@@ -82,7 +78,7 @@ export async function streamAnthropic(model: ResolvedModel, req: ModelRequest, o
     }
     const type = ev.type ?? sse.event;
     if (type === 'content_block_delta') {
-      if (ev.delta?.type === 'text_delta' && ev.delta.text) text += ev.delta.text;
+      if (ev.delta?.type === 'text_delta' && ev.delta.text) state.text += ev.delta.text;
       else if (ev.delta?.type === 'input_json_delta') {
         const t = tools.get(ev.index ?? 0);
         if (t) t.json += ev.delta.partial_json ?? '';
@@ -93,7 +89,7 @@ export async function streamAnthropic(model: ResolvedModel, req: ModelRequest, o
       if (ev.content_block?.type === 'tool_use') {
         sawTool = true;
         tools.set(ev.index ?? 0, { id: ev.content_block.id ?? '', name: ev.content_block.name ?? '', json: '' });
-      } else if (ev.content_block?.type === 'text' && ev.content_block.text) text += ev.content_block.text;
+      } else if (ev.content_block?.type === 'text' && ev.content_block.text) state.text += ev.content_block.text;
     } else if (type === 'content_block_stop') {
       const t = tools.get(ev.index ?? 0);
       if (t) {
@@ -104,43 +100,15 @@ export async function streamAnthropic(model: ResolvedModel, req: ModelRequest, o
       if (ev.delta?.stop_reason) stop = STOP[ev.delta.stop_reason] ?? 'stop';
       if (ev.usage?.output_tokens !== undefined) usage.output = ev.usage.output_tokens;
     } else if (type === 'message_stop') {
-      stopped = true;
+      state.done = true;
     } else if (type === 'error') {
       const kind = ev.error?.type ?? 'error';
-      const output = emitted || text !== '';
-      failure = new ProviderError(`${label}: ${kind}: ${ev.error?.message ?? 'stream error'}`, {
-        retryable: !output && (kind === 'overloaded_error' || kind === 'api_error' || kind === 'rate_limit_error'),
-        afterOutput: output,
+      state.failure = new ProviderError(`${label}: ${kind}: ${ev.error?.message ?? 'stream error'}`, {
+        retryable: !state.hasOutput && (kind === 'overloaded_error' || kind === 'api_error' || kind === 'rate_limit_error'),
+        afterOutput: state.hasOutput,
       });
     }
   });
-  // What one network read completed: its text goes out as one piece, before anything that ends
-  // the stream, so the consumer sees the same text in the same order.
-  const deliver = (): boolean => {
-    if (text) {
-      emitted = true;
-      const t = text;
-      text = '';
-      onText(t);
-    }
-    if (failure) throw failure;
-    return stopped;
-  };
-  try {
-    await res.consume((chunk) => {
-      parser.push(chunk);
-      return deliver();
-    });
-    if (!stopped) {
-      parser.end();
-      deliver();
-    }
-  } catch (err) {
-    if (err instanceof ProviderError) throw err;
-    if ((err as Error).name === 'AbortError' || req.signal?.aborted) throw new ProviderError(`${label}: aborted`, { retryable: false, aborted: true, afterOutput: emitted });
-    throw new ProviderError(`${label}: stream failed: ${(err as Error).message}`, { retryable: !emitted && !sawTool, afterOutput: emitted });
-  }
-  if (req.signal?.aborted) throw new ProviderError(`${label}: aborted`, { retryable: false, aborted: true, afterOutput: emitted });
-  if (!stopped) throw new ProviderError(`${label}: the stream ended before the model finished`, { retryable: !emitted && !sawTool, afterOutput: emitted });
+  if (!state.done) throw new ProviderError(`${label}: the stream ended before the model finished`, { retryable: !state.emitted && !sawTool, afterOutput: state.emitted });
   return { calls, stopReason: calls.length > 0 ? 'toolUse' : (stop ?? 'stop'), usage };
 }

@@ -4,7 +4,7 @@
 import { httpError, ProviderError } from './errors.js';
 import type { ResolvedModel } from './providers.js';
 import { postStream } from './http.js';
-import { SseParser } from './sse.js';
+import { pumpSse, StreamState } from './stream.js';
 import type { Message, ModelRequest, OnText, StopReason, ToolCallBlock, TurnOutput, Usage } from './types.js';
 import { textOf } from './types.js';
 
@@ -65,14 +65,10 @@ export async function streamOpenAI(model: ResolvedModel, req: ModelRequest, onTe
   const calls = new Map<number, { id: string; name: string; args: string }>();
   let finish: StopReason | undefined;
   let usage: Usage | undefined;
-  let sawDone = false;
-  let emitted = false;
-  let text = '';
-  let failure: ProviderError | undefined;
-  const parser = new SseParser((ev) => {
-    if (sawDone || failure) return;
+  const state = new StreamState(onText);
+  await pumpSse(res, { label, ...(req.signal ? { signal: req.signal } : {}), retryable: () => true }, state, (ev) => {
     if (ev.data === '[DONE]') {
-      sawDone = true;
+      state.done = true;
       return;
     }
     let chunk: Chunk;
@@ -83,14 +79,14 @@ export async function streamOpenAI(model: ResolvedModel, req: ModelRequest, onTe
     }
     if (chunk.error) {
       const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'stream error');
-      failure = new ProviderError(`${label}: ${msg}`, { retryable: !emitted && !text, afterOutput: emitted || text !== '' });
+      state.failure = new ProviderError(`${label}: ${msg}`, { retryable: !state.hasOutput, afterOutput: state.hasOutput });
       return;
     }
     if (chunk.usage) usage = { input: chunk.usage.prompt_tokens ?? 0, output: chunk.usage.completion_tokens ?? 0 };
     const choice = chunk.choices?.[0];
     if (!choice) return;
     const delta = choice.delta;
-    if (delta?.content) text += delta.content;
+    if (delta?.content) state.text += delta.content;
     if (delta?.tool_calls) {
       for (const tc of delta.tool_calls) {
         const index = tc.index ?? 0;
@@ -103,35 +99,8 @@ export async function streamOpenAI(model: ResolvedModel, req: ModelRequest, onTe
     }
     if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'stop';
   });
-  // What one network read completed: its text goes out as one piece, before anything that ends
-  // the stream, so the consumer sees the same text in the same order.
-  const deliver = (): boolean => {
-    if (text) {
-      emitted = true;
-      const t = text;
-      text = '';
-      onText(t);
-    }
-    if (failure) throw failure;
-    return sawDone;
-  };
-  try {
-    await res.consume((chunk) => {
-      parser.push(chunk);
-      return deliver();
-    });
-    if (!sawDone) {
-      parser.end();
-      deliver();
-    }
-  } catch (err) {
-    if (err instanceof ProviderError) throw err;
-    if ((err as Error).name === 'AbortError' || req.signal?.aborted) throw new ProviderError(`${label}: aborted`, { retryable: false, aborted: true, afterOutput: emitted });
-    throw new ProviderError(`${label}: stream failed: ${(err as Error).message}`, { retryable: !emitted, afterOutput: emitted });
-  }
-  if (req.signal?.aborted) throw new ProviderError(`${label}: aborted`, { retryable: false, aborted: true, afterOutput: emitted });
-  if (!sawDone && finish === undefined) {
-    throw new ProviderError(`${label}: the stream ended before the model finished`, { retryable: !emitted && calls.size === 0, afterOutput: emitted });
+  if (!state.done && finish === undefined) {
+    throw new ProviderError(`${label}: the stream ended before the model finished`, { retryable: !state.emitted && calls.size === 0, afterOutput: state.emitted });
   }
   const toolCalls: ToolCallBlock[] = [...calls.entries()]
     .sort((a, b) => a[0] - b[0])
