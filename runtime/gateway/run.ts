@@ -10,7 +10,6 @@ import { resolvePaths, tildify, type StatePaths } from '../../lib/paths.js';
 import { upsertDotenv } from '../../lib/dotenv.js';
 import { generateToken } from '../../lib/token.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { writeConfig } from '../config/store.js';
 import { version } from '../version.js';
 import { detectContainer } from './bind.js';
 import type { GatewayContext } from './context.js';
@@ -99,6 +98,8 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
       clients: new Map(),
       devices: new DeviceStore(path.join(paths.stateDir, 'devices'), Date.now, PENDING_TTL_MS, (event, fields) => logger.warn(event, fields)),
       applyConfig: async (raw) => {
+        // Loaded on use: only config.set/apply/patch write, and startup should not pay for it.
+        const { writeConfig } = await import('../config/store.js');
         const result = await writeConfig(loaded.path, raw, { env });
         return reload(result.hash);
       },
@@ -234,5 +235,3 @@ export async function runGatewayForeground(options: RunOptions = {}): Promise<nu
     if (signalled) stopNow(signalled);
   });
 }
-
-export { writeConfig };

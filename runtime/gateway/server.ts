@@ -9,12 +9,19 @@ import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { FailureThrottle } from './auth.js';
 import type { GatewayContext } from './context.js';
 import { createRequestHandler } from './http.js';
-import { Connection } from './ws/connection.js';
+import type { Connection } from './ws/connection.js';
 import { CLOSE } from './ws/protocol.js';
+
+/** What an upgrade needs: ws itself and the protocol code (a third of the gateway's source). */
+interface WsStack {
+  wss: WebSocketServer;
+  Connection: typeof Connection;
+}
 
 export class GatewayServer {
   private readonly servers: http.Server[] = [];
-  private wssInstance: WebSocketServer | undefined;
+  private wsStack: WsStack | undefined;
+  private wsLoading: Promise<WsStack> | undefined;
   private readonly connections = new Set<Connection>();
   private readonly throttle = new FailureThrottle();
   private timers: NodeJS.Timeout[] = [];
@@ -23,17 +30,22 @@ export class GatewayServer {
   constructor(private readonly gw: GatewayContext) {}
 
   /**
-   * The WebSocket stack is loaded on the first upgrade, not at startup: ws pulls in node's https and
-   * tls modules, and /healthz (what a supervisor waits for) needs none of it.
+   * The WebSocket half is loaded on the first upgrade, not at startup: ws pulls in node's https and
+   * tls modules, the protocol code is a third of the gateway, and /healthz (what a supervisor waits
+   * for) needs none of it. The first client waits for the load once.
    */
-  private get wss(): WebSocketServer {
-    this.wssInstance ??= new (loadWs().WebSocketServer)({
-      noServer: true,
-      maxPayload: this.gw.settings.limits.maxPayload,
-      perMessageDeflate: false,
-      clientTracking: false,
+  private loadWsStack(): Promise<WsStack> {
+    this.wsLoading ??= import('./ws/connection.js').then(({ Connection }) => {
+      const wss = new (loadWs().WebSocketServer)({
+        noServer: true,
+        maxPayload: this.gw.settings.limits.maxPayload,
+        perMessageDeflate: false,
+        clientTracking: false,
+      });
+      this.wsStack = { wss, Connection };
+      return this.wsStack;
     });
-    return this.wssInstance;
+    return this.wsLoading;
   }
 
   async listen(): Promise<number> {
@@ -108,13 +120,24 @@ export class GatewayServer {
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (this.wsStack) return this.upgrade(this.wsStack, req, socket, head);
+    this.loadWsStack().then(
+      (stack) => this.upgrade(stack, req, socket, head),
+      (err: Error) => {
+        this.gw.logger.error('ws.unavailable', { reason: err.message });
+        socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      },
+    );
+  }
+
+  private upgrade(stack: WsStack, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.gw.phase === 'draining') {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    socket.on('error', () => socket.destroy());
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, req, this.gw, this.throttle);
+    stack.wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new stack.Connection(ws, req, this.gw, this.throttle);
       this.connections.add(conn);
       ws.on('close', () => this.connections.delete(conn));
     });
