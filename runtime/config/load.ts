@@ -2,8 +2,6 @@
 // reported with the file, line:col where we can find it, and the key path; nothing is guessed.
 import { createHash } from 'node:crypto';
 import { loadJson5 } from '../../lib/cjs.js';
-
-const JSON5 = loadJson5();
 import { readFileIfExists } from '../../lib/fsutil.js';
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { substituteEnv } from './envsubst.js';
@@ -61,7 +59,7 @@ export function parseConfigText(file: string, text: string, env: Record<string, 
 export function parseJson5(file: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = text.trim() === '' ? {} : JSON5.parse(text);
+    value = text.trim() === '' ? {} : parseJsonOrJson5(text);
   } catch (err) {
     const e = err as SyntaxError & { lineNumber?: number; columnNumber?: number };
     const where = e.lineNumber ? `${file}:${e.lineNumber}:${e.columnNumber}` : file;
@@ -71,6 +69,20 @@ export function parseJson5(file: string, text: string): Record<string, unknown> 
     throw new ConfigError(file, [`${file}:1:1: the top level must be an object ({ ... })`]);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * JSON is a subset of JSON5 and parses to the same value, and the files we write (config set,
+ * onboard) are plain JSON: try the built-in parser first, so the common start never loads the JSON5
+ * parser. Anything JSON rejects (comments, trailing commas, a typo) goes to JSON5, which also gives
+ * the line:col for errors.
+ */
+function parseJsonOrJson5(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return loadJson5().parse(text);
+  }
 }
 
 export function describeIssues(file: string, text: string, issues: Issue[]): string[] {
