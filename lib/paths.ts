@@ -1,6 +1,8 @@
 // Where state lives. One function, so the gateway, the CLI and the setup scripts agree.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface StatePaths {
   stateDir: string;
@@ -36,4 +38,18 @@ export function resolvePaths(env: Env = process.env): StatePaths {
 export function tildify(p: string, env: Env = process.env): string {
   const home = homeDir(env);
   return p === home ? '~' : p.startsWith(home + path.sep) ? `~${p.slice(home.length)}` : p;
+}
+
+/**
+ * The package's own directory (package.json, bin/, dist/), from the URL of a module inside it. It
+ * walks up instead of counting '../' because the same module runs from dist/runtime/<dir>/ (tsc's
+ * output, used by tests) and from the single-file bundle dist/runtime/openclaw.cjs (what
+ * bin/openclaw loads), where import.meta.url is the bundle's URL.
+ */
+export function packageDir(moduleUrl: string): string {
+  const start = path.dirname(fileURLToPath(moduleUrl));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start; // not reached: package.json ships with dist/
+  }
 }

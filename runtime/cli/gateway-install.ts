@@ -3,12 +3,11 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseFlags, parseIntFlag } from '../../lib/args.js';
 import { upsertDotenv } from '../../lib/dotenv.js';
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { readFileIfExists, writeFileAtomic } from '../../lib/fsutil.js';
-import { resolvePaths } from '../../lib/paths.js';
+import { packageDir, resolvePaths } from '../../lib/paths.js';
 import { describe, probe } from '../../lib/setup/exec.js';
 import { action, runSteps, type Step } from '../../lib/setup/step.js';
 import { hostPath } from '../../lib/setup/validate.js';
@@ -17,7 +16,7 @@ import { version } from '../version.js';
 import type { Command } from './command.js';
 
 const USAGE = 'gateway install [--port PORT] [--token TOKEN] [--no-start] [--dry-run] [--print]';
-const BIN = fileURLToPath(new URL('../../../bin/openclaw', import.meta.url));
+const BIN = path.join(packageDir(import.meta.url), 'bin', 'openclaw');
 
 export interface NativeUnit {
   name: string;

@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RequestHandler } from 'sirv';
+import { packageDir } from '../../lib/paths.js';
 import { isLoopbackAddress } from './bind.js';
 import type { GatewayContext } from './context.js';
 
-export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../ui');
+export const UI_DIR = path.join(packageDir(import.meta.url), 'dist', 'ui');
 
 const CSP = [
   "default-src 'self'",
