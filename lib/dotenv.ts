@@ -1,7 +1,7 @@
 // The small subset of dotenv syntax our env files use: KEY=value lines, comments, optional quotes.
 // Parsing is strict about names so that an env file can never smuggle in something odd.
 import { promises as fs } from 'node:fs';
-import { readFileIfExists, writeFileAtomic } from './fsutil.js';
+import { readFileIfExists, readFileIfExistsSync, writeFileAtomic } from './fsutil.js';
 import { OpenclawError } from './errors.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -32,6 +32,12 @@ function unquote(value: string): string {
 
 export async function readDotenv(file: string): Promise<Map<string, string>> {
   const text = await readFileIfExists(file);
+  return text === undefined ? new Map() : parseDotenv(text);
+}
+
+/** readDotenv for the CLI's start (every command reads the file before anything else runs). */
+export function readDotenvSync(file: string): Map<string, string> {
+  const text = readFileIfExistsSync(file);
   return text === undefined ? new Map() : parseDotenv(text);
 }
 

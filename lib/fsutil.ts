@@ -1,5 +1,5 @@
 // File writes that never leave half a file behind, and directories with private modes.
-import { constants, promises as fs } from 'node:fs';
+import { chmodSync, constants, mkdirSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -12,6 +12,18 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   const st = await fs.stat(dir);
   if ((st.mode & 0o077) !== 0 && typeof process.getuid === 'function' && st.uid === process.getuid()) {
     await fs.chmod(dir, PRIVATE_DIR_MODE);
+  }
+}
+
+/**
+ * ensurePrivateDir for the gateway's start, where nothing else is waiting: two syscalls, without the
+ * thread-pool round trips and (on a fresh process) the fs/promises load of the async version.
+ */
+export function ensurePrivateDirSync(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const st = statSync(dir);
+  if ((st.mode & 0o077) !== 0 && typeof process.getuid === 'function' && st.uid === process.getuid()) {
+    chmodSync(dir, PRIVATE_DIR_MODE);
   }
 }
 
@@ -76,6 +88,19 @@ async function syncDir(dir: string): Promise<void> {
 export async function readFileIfExists(file: string): Promise<string | undefined> {
   try {
     return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * readFileIfExists for small files read once at start (.env, openclaw.json): one blocking read costs
+ * microseconds; the async one costs four thread-pool round trips (open, fstat, read, close).
+ */
+export function readFileIfExistsSync(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

@@ -1,7 +1,7 @@
 // `openclaw <command> [args]`: load ~/.openclaw/.env (process env wins), then hand off to the one
 // module that implements the command. Modules load lazily so `openclaw --version` stays instant.
 import { exitCodeOf, formatError, EXIT, UsageError } from '../../lib/errors.js';
-import { applyDotenv, readDotenv } from '../../lib/dotenv.js';
+import { applyDotenv, readDotenvSync } from '../../lib/dotenv.js';
 import { resolvePaths } from '../../lib/paths.js';
 import { version } from '../version.js';
 import { helpText, wantsHelp, type Command } from './command.js';
@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(helpText(command));
       return EXIT.OK;
     }
-    applyDotenv(await readDotenv(resolvePaths().envFile));
+    applyDotenv(readDotenvSync(resolvePaths().envFile));
     return await command.run(rest);
   } catch (err) {
     process.stderr.write(formatError(err) + '\n');

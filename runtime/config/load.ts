@@ -2,7 +2,7 @@
 // reported with the file, line:col where we can find it, and the key path; nothing is guessed.
 import { createHash } from 'node:crypto';
 import { loadJson5 } from '../../lib/cjs.js';
-import { readFileIfExists } from '../../lib/fsutil.js';
+import { readFileIfExistsSync } from '../../lib/fsutil.js';
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { substituteEnv } from './envsubst.js';
 import { locateKeys, positionOf } from './locate.js';
@@ -39,7 +39,7 @@ export function hashText(text: string): string {
 export async function loadConfig(file: string, env: Record<string, string | undefined> = process.env): Promise<LoadedConfig> {
   let text: string | undefined;
   try {
-    text = await readFileIfExists(file);
+    text = readFileIfExistsSync(file); // a few KB: see readFileIfExistsSync
   } catch (err) {
     throw new ConfigError(file, [`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`], 'check the file permissions (chmod 600, owned by the gateway user)');
   }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXIT, OpenclawError } from '../../lib/errors.js';
-import { ensurePrivateDir } from '../../lib/fsutil.js';
+import { ensurePrivateDirSync } from '../../lib/fsutil.js';
 import { Logger, type Level } from '../../lib/log.js';
 import { resolvePaths, tildify, type StatePaths } from '../../lib/paths.js';
 import { upsertDotenv } from '../../lib/dotenv.js';
@@ -62,7 +62,7 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
   const inContainer = detectContainer(env) !== undefined;
   let resolved = resolveSettings(options, loaded.config, env, inContainer);
 
-  await ensurePrivateDir(paths.stateDir);
+  ensurePrivateDirSync(paths.stateDir);
   const logger = createLogger(loaded, paths, options.verbose);
   logger.addSecret(resolved.settings.auth.token);
   logger.addSecret(resolved.settings.auth.password);
