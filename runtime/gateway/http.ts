@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { RequestHandler } from 'sirv';
+import { loadSirv } from '../../lib/cjs.js';
 import { packageDir } from '../../lib/paths.js';
 import { isLoopbackAddress } from './bind.js';
 import type { GatewayContext } from './context.js';
@@ -61,8 +62,8 @@ export function createRequestHandler(gw: GatewayContext): (req: IncomingMessage,
   // sirv loads on the first page request: the probes a supervisor polls at startup don't need it.
   let ui: Promise<RequestHandler> | undefined;
   const uiHandler = (): Promise<RequestHandler> =>
-    (ui ??= import('sirv').then(({ default: sirv }) =>
-      sirv(UI_DIR, { single: true, etag: true, gzip: true, brotli: true, ignores: NOT_UI, setHeaders: (res, pathname) => res.setHeader('Cache-Control', pathname.endsWith('.html') || pathname === '/' ? 'no-cache' : 'public, max-age=3600') }),
+    (ui ??= Promise.resolve().then(() =>
+      loadSirv()(UI_DIR, { single: true, etag: true, gzip: true, brotli: true, ignores: NOT_UI, setHeaders: (res, pathname) => res.setHeader('Cache-Control', pathname.endsWith('.html') || pathname === '/' ? 'no-cache' : 'public, max-age=3600') }),
     ));
   if (!hasUi && gw.settings.controlUiEnabled) gw.logger.warn('ui.missing', { dir: UI_DIR, hint: 'run npm run build' });
 
