@@ -1,7 +1,6 @@
 // Read openclaw.json: JSON5, then ${ENV} substitution, then the typed schema. Every problem is
 // reported with the file, line:col where we can find it, and the key path; nothing is guessed.
-import { createHash } from 'node:crypto';
-import { loadJson5 } from '../../lib/cjs.js';
+import { loadJson5, nodeCrypto } from '../../lib/cjs.js';
 import { readFileIfExistsSync } from '../../lib/fsutil.js';
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { substituteEnv } from './envsubst.js';
@@ -33,7 +32,7 @@ export class ConfigError extends OpenclawError {
 }
 
 export function hashText(text: string): string {
-  return text === '' ? '' : createHash('sha256').update(text).digest('hex');
+  return text === '' ? '' : nodeCrypto().createHash('sha256').update(text).digest('hex');
 }
 
 export async function loadConfig(file: string, env: Record<string, string | undefined> = process.env): Promise<LoadedConfig> {
@@ -53,7 +52,18 @@ export function parseConfigText(file: string, text: string, env: Record<string, 
   const substituted = substituteEnv(raw, env, issues);
   issues.push(...validate(configSchema, substituted));
   if (issues.length > 0) throw new ConfigError(file, describeIssues(file, text, issues));
-  return { path: file, exists: true, raw, config: substituted as OpenclawConfig, hash: hashText(text), text };
+  let hash: string | undefined;
+  return {
+    path: file,
+    exists: true,
+    raw,
+    config: substituted as OpenclawConfig,
+    text,
+    // Made on first use (reload, config.get): a gateway start has no use for it, and it needs node:crypto.
+    get hash() {
+      return (hash ??= hashText(text));
+    },
+  };
 }
 
 export function parseJson5(file: string, text: string): Record<string, unknown> {

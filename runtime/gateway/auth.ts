@@ -1,7 +1,7 @@
 // Shared-secret checks for the WebSocket handshake. Comparisons are constant-time over a fixed-size
 // digest (so neither content nor length leaks), and repeated failures from one address are slowed
 // down with a capped exponential delay.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../../lib/cjs.js';
 import type { AuthMode } from '../config/schema.js';
 
 export interface AuthSettings {
@@ -11,11 +11,11 @@ export interface AuthSettings {
 }
 
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return nodeCrypto().createHash('sha256').update(value, 'utf8').digest();
 }
 
 export function secretsEqual(expected: string, given: string): boolean {
-  return timingSafeEqual(digest(expected), digest(given));
+  return nodeCrypto().timingSafeEqual(digest(expected), digest(given));
 }
 
 export interface Credentials {

@@ -8,9 +8,9 @@
 //   token issued (hash stored, token sent once in hello-ok) --revoke/remove--> gone.
 // `rotate` drops the current token and returns the grant to "approved": the device gets a fresh
 // token on its next signed connect.
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { nodeCrypto } from '../../lib/cjs.js';
 import { ensurePrivateDir, readFileIfExists, writeFileAtomic } from '../../lib/fsutil.js';
 import { hasScope } from './ws/scopes.js';
 
@@ -92,19 +92,19 @@ export class DeviceError extends Error {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return nodeCrypto().createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** Constant-time comparison of a presented token against a stored sha256 hex. */
 export function tokenMatches(storedHash: string | undefined, presented: string | undefined): boolean {
   if (!storedHash || !presented) return false;
   const expected = Buffer.from(storedHash, 'hex');
-  const given = createHash('sha256').update(presented, 'utf8').digest();
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  const given = nodeCrypto().createHash('sha256').update(presented, 'utf8').digest();
+  return expected.length === given.length && nodeCrypto().timingSafeEqual(expected, given);
 }
 
 export function newDeviceToken(): string {
-  return randomBytes(32).toString('base64url');
+  return nodeCrypto().randomBytes(32).toString('base64url');
 }
 
 function sameScopes(a: readonly string[], b: readonly string[]): boolean {
@@ -281,7 +281,7 @@ export class DeviceStore {
       this.pending.delete(oldest.requestId);
     }
     const request: PendingRequest = {
-      requestId: randomUUID(),
+      requestId: nodeCrypto().randomUUID(),
       deviceId: hello.deviceId,
       publicKey: hello.publicKey,
       role: hello.role,

@@ -6,10 +6,10 @@
 // Taking the lock is atomic: we listen on a private temp path and hard-link it to the lock path,
 // which fails if anything is there. A stale socket is removed only under a short kernel-held mutex
 // (an abstract socket) after re-checking it is the same dead inode, so two starters never both win.
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { nodeCrypto } from '../../lib/cjs.js';
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 
 export interface LockOwner {
@@ -126,7 +126,9 @@ export async function acquireLock(lockPath: string, owner: LockOwner): Promise<G
     socket.end(lock ? lock.describe() : '{}\n');
   });
   server.on('error', () => {});
-  const tmp = path.join(path.dirname(lockPath), `.gateway.lock.${randomBytes(6).toString('hex')}`);
+  // Unique among starters (pid) and against a crashed one's leftover (random part); it needs no
+  // unpredictability, so Math.random rather than loading node:crypto on every start.
+  const tmp = path.join(path.dirname(lockPath), `.gateway.lock.${process.pid}.${Math.random().toString(36).slice(2, 10)}`);
   await listen(server, tmp);
   try {
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -184,7 +186,7 @@ function listen(server: net.Server, at: string): Promise<void> {
  */
 async function withMutex(lockPath: string, fn: () => Promise<void>): Promise<void> {
   if (process.platform !== 'linux') return fn();
-  const name = `\0openclaw-lock-reclaim-${createHash('sha256').update(lockPath).digest('hex').slice(0, 24)}`;
+  const name = `\0openclaw-lock-reclaim-${nodeCrypto().createHash('sha256').update(lockPath).digest('hex').slice(0, 24)}`;
   const mutex = net.createServer();
   for (let i = 0; i < 200; i++) {
     const got = await new Promise<boolean>((resolve) => {

@@ -1,8 +1,8 @@
 // `openclaw gateway run`: load config, refuse unsafe or unconfigured starts, take the state-dir lock,
 // listen, and stay up until SIGTERM/SIGINT, then drain within 5 seconds.
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { nodeCrypto } from '../../lib/cjs.js';
 import { EXIT, OpenclawError } from '../../lib/errors.js';
 import { ensurePrivateDirSync } from '../../lib/fsutil.js';
 import { Logger, type Level } from '../../lib/log.js';
@@ -86,9 +86,13 @@ export async function startGateway(options: RunOptions = {}): Promise<RunningGat
       resolved.settings.auth.token = token;
     }
 
+    let bootId: string | undefined;
     const context: GatewayContext = {
       version: version(),
-      bootId: randomUUID(),
+      // Made when a client first asks: it needs node:crypto, which nothing else at startup does.
+      get bootId() {
+        return (bootId ??= nodeCrypto().randomUUID());
+      },
       startedAt,
       phase: 'starting',
       paths,
