@@ -11,11 +11,17 @@ export interface AuthSettings {
 }
 
 function digest(value: string): Buffer {
-  return nodeCrypto().createHash('sha256').update(value, 'utf8').digest();
+  const crypto = nodeCrypto();
+  // The one-shot hash (Node 20.12+) skips building a Hash object: this runs on every connect.
+  return typeof crypto.hash === 'function' ? crypto.hash('sha256', value, 'buffer') : crypto.createHash('sha256').update(value, 'utf8').digest();
 }
 
-export function secretsEqual(expected: string, given: string): boolean {
-  return nodeCrypto().timingSafeEqual(digest(expected), digest(given));
+// The configured secret's digest, kept between connects (it changes only with the config).
+let expected: { value: string; digest: Buffer } | undefined;
+
+export function secretsEqual(expectedValue: string, given: string): boolean {
+  if (expected?.value !== expectedValue) expected = { value: expectedValue, digest: digest(expectedValue) };
+  return nodeCrypto().timingSafeEqual(expected.digest, digest(given));
 }
 
 export interface Credentials {

@@ -100,13 +100,21 @@ export function checkConnectParams(value: unknown): string | undefined {
   return problem ? `invalid connect params: ${problem}` : undefined;
 }
 
+// Every connect walks these tables: list each one's entries once, not per call.
+const ENTRIES = new Map<Record<string, Field>, Array<[string, Field]>>();
+function entriesOf(fields: Record<string, Field>): Array<[string, Field]> {
+  let entries = ENTRIES.get(fields);
+  if (!entries) ENTRIES.set(fields, (entries = Object.entries(fields)));
+  return entries;
+}
+
 function checkObject(value: unknown, fields: Record<string, Field> | undefined, where: string): string | undefined {
   const at = where === '' ? 'root' : where;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return `at ${at}: must be object`;
   if (!fields) return undefined; // free-form object
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) if (!(key in fields)) return `at ${at}: unexpected property '${key}'`;
-  for (const [key, field] of Object.entries(fields)) {
+  for (const [key, field] of entriesOf(fields)) {
     const v = obj[key];
     if (v === undefined) {
       if (field.required) return `at ${at}: must have required property '${key}'`;

@@ -19,6 +19,8 @@ import {
   type ErrorShape, type EventFrame, type ResponseFrame,
 } from './protocol.js';
 
+let featuresJson: string | undefined;
+
 export const EVENTS = ['connect.challenge', 'tick', 'shutdown', 'presence', 'health', 'chat', 'agent', ...DEVICE_EVENTS];
 
 /** Close reasons are limited to 123 bytes by the WebSocket protocol. */
@@ -101,6 +103,10 @@ export class Connection {
   }
 
   private send(frame: EventFrame | ResponseFrame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  private sendText(text: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.gw.settings.limits.maxBufferedBytes) {
       this.gw.logger.warn('ws.slow_consumer', { conn: this.connId, buffered: this.ws.bufferedAmount });
@@ -120,7 +126,7 @@ export class Connection {
         });
       }
     }
-    this.ws.send(JSON.stringify(frame));
+    this.ws.send(text);
   }
 
   private respond(id: string, payload: unknown): void {
@@ -170,7 +176,7 @@ export class Connection {
       this.respondError(frame.id, invalidRequest('already connected').toShape());
       return;
     }
-    void this.onRequest(frame.id, frame.method, frame.params);
+    this.onRequest(frame.id, frame.method, frame.params);
   }
 
   private async onConnect(id: string, rawParams: unknown): Promise<void> {
@@ -350,11 +356,15 @@ export class Connection {
     this.gw.clients.set(this.connId, this.client);
     const gw = this.gw;
     const limits = gw.settings.limits;
-    this.respond(id, {
+    // hello-ok as one string: `features` (every method and event name, a third of the frame) is the
+    // same for every client and is serialized once; the rest is this client's.
+    featuresJson ??= JSON.stringify({ methods: methodNames(), events: EVENTS, capabilities: [] });
+    const head = JSON.stringify({
       type: 'hello-ok',
       protocol: PROTOCOL_VERSION,
       server: { version: gw.version, bootId: gw.bootId, connId: this.connId, controlUiBuildSource: 'bundled' },
-      features: { methods: methodNames(), events: EVENTS, capabilities: [] },
+    });
+    const rest = JSON.stringify({
       snapshot: {
         presence: presencePayload(gw),
         health: healthPayload(gw),
@@ -367,13 +377,14 @@ export class Connection {
       auth: { method: how.method, role, scopes, ...(how.deviceToken ? { deviceToken: how.deviceToken } : {}) },
       policy: { maxPayload: limits.maxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
     });
+    this.sendText(`{"type":"res","id":${JSON.stringify(id)},"ok":true,"payload":${head.slice(0, -1)},"features":${featuresJson},${rest.slice(1)}}`);
     // Logged once the answer has left (the socket is corked until the end of this tick): the
     // synchronous writes to stderr and the log file are not on the client's clock.
     const fields = { conn: this.connId, client: params.client.id, mode: params.client.mode, remote: this.remoteAddress, scopes: scopes.join(','), ...(how.deviceId ? { device: how.deviceId.slice(0, 12), auth: how.method } : {}) };
     setImmediate(() => this.gw.logger.info('ws.connected', fields));
   }
 
-  private async onRequest(id: string, method: string, params: unknown): Promise<void> {
+  private onRequest(id: string, method: string, params: unknown): void {
     const entry = METHODS[method];
     if (!entry) return this.respondError(id, invalidRequest(`unknown method: ${method}`).toShape());
     const missing = missingScopes(this.client!.scopes, entry.scopes);
@@ -384,14 +395,37 @@ export class Connection {
         details: { code: 'MISSING_SCOPE', missingScope: missing[0], requiredScopes: entry.scopes },
       });
     }
+    let result: unknown;
     try {
-      const payload = await entry.handler(params, { gateway: this.gw, client: this.client! });
+      result = entry.handler(params, { gateway: this.gw, client: this.client! });
+    } catch (err) {
+      return this.requestFailed(id, method, err);
+    }
+    // Handlers that answer at once (health, status) are answered in this turn, with no promise in
+    // between; the others when they settle.
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(
+        (payload) => this.answer(id, method, payload),
+        (err: unknown) => this.requestFailed(id, method, err),
+      );
+    } else {
+      this.answer(id, method, result);
+    }
+  }
+
+  /** A payload that cannot be sent (JSON.stringify throws) still gets an answer. */
+  private answer(id: string, method: string, payload: unknown): void {
+    try {
       this.respond(id, payload);
     } catch (err) {
-      if (err instanceof RpcError) return this.respondError(id, err.toShape());
-      this.gw.logger.error('rpc.failed', { conn: this.connId, method, reason: err as Error });
-      this.respondError(id, { code: ERROR.INTERNAL, message: `${method} failed: ${(err as Error).message}` });
+      this.requestFailed(id, method, err);
     }
+  }
+
+  private requestFailed(id: string, method: string, err: unknown): void {
+    if (err instanceof RpcError) return this.respondError(id, err.toShape());
+    this.gw.logger.error('rpc.failed', { conn: this.connId, method, reason: err as Error });
+    this.respondError(id, { code: ERROR.INTERNAL, message: `${method} failed: ${(err as Error).message}` });
   }
 
   private onClose(): void {
