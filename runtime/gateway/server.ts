@@ -136,10 +136,6 @@ export class GatewayServer {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    // The 101 answer and the connect.challenge that follows it leave in one write (one wake-up for
-    // the client instead of two): hold the socket's writes until the end of this turn.
-    socket.cork();
-    process.nextTick(() => socket.uncork());
     stack.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new stack.Connection(ws, req, this.gw, this.throttle);
       this.connections.add(conn);
