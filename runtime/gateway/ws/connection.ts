@@ -103,19 +103,20 @@ export class Connection {
   }
 
   private send(frame: EventFrame | ResponseFrame): void {
-    this.sendText(JSON.stringify(frame));
+    this.sendText(JSON.stringify(frame), frame.type === 'event');
   }
 
-  private sendText(text: string): void {
+  private sendText(text: string, coalesce: boolean): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.gw.settings.limits.maxBufferedBytes) {
       this.gw.logger.warn('ws.slow_consumer', { conn: this.connId, buffered: this.ws.bufferedAmount });
       this.close(CLOSE.POLICY, 'slow consumer: too much unread data');
       return;
     }
-    // Frames sent in the same tick (e.g. the chat deltas of every run on this connection) leave in
-    // one write: cork the socket on the first and uncork before the event loop moves on.
-    if (!this.corked) {
+    // Events sent in the same tick (e.g. the chat deltas of every run on this connection) leave in
+    // one write: cork the socket on the first and uncork before the event loop moves on. An answer
+    // leaves at once, behind any events already held: its client is waiting for it.
+    if (coalesce && !this.corked) {
       const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
       if (socket) {
         this.corked = true;
@@ -377,9 +378,9 @@ export class Connection {
       auth: { method: how.method, role, scopes, ...(how.deviceToken ? { deviceToken: how.deviceToken } : {}) },
       policy: { maxPayload: limits.maxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
     });
-    this.sendText(`{"type":"res","id":${JSON.stringify(id)},"ok":true,"payload":${head.slice(0, -1)},"features":${featuresJson},${rest.slice(1)}}`);
-    // Logged once the answer has left (the socket is corked until the end of this tick): the
-    // synchronous writes to stderr and the log file are not on the client's clock.
+    this.sendText(`{"type":"res","id":${JSON.stringify(id)},"ok":true,"payload":${head.slice(0, -1)},"features":${featuresJson},${rest.slice(1)}}`, false);
+    // Logged in a later turn: the synchronous writes to stderr and the log file are not on the
+    // client's clock.
     const fields = { conn: this.connId, client: params.client.id, mode: params.client.mode, remote: this.remoteAddress, scopes: scopes.join(','), ...(how.deviceId ? { device: how.deviceId.slice(0, 12), auth: how.method } : {}) };
     setImmediate(() => this.gw.logger.info('ws.connected', fields));
   }
