@@ -6,7 +6,12 @@ import { abortedResult, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT_MS, signalOf, type E
 import { runEngine, SandboxError, type Engine } from './engine.js';
 import { filterEnv } from './env.js';
 
-const KILL_SCRIPT = 'for p in /proc/[0-9]*; do if grep -qxz "OPENCLAW_EXEC_ID=$1" "$p/environ" 2>/dev/null; then kill -9 "${p#/proc/}" 2>/dev/null; fi; done; true';
+// Find every process of the run first, stop them all, then kill them all. Killing each as it is
+// found let a parent shell run on between two kills (its child gone, itself not yet reached) and
+// print what comes after the command that timed out; a stopped process runs nothing more.
+const KILL_SCRIPT =
+  'pids=; for p in /proc/[0-9]*; do if grep -qxz "OPENCLAW_EXEC_ID=$1" "$p/environ" 2>/dev/null; then pids="$pids ${p#/proc/}"; fi; done; ' +
+  'if [ -n "$pids" ]; then kill -STOP $pids 2>/dev/null; kill -KILL $pids 2>/dev/null; fi; true';
 
 export async function killMarked(engine: Engine, container: string, id: string): Promise<void> {
   for (let i = 0; i < 3; i++) await runEngine(engine, ['exec', container, '/bin/sh', '-c', KILL_SCRIPT, 'openclaw-kill', id], { timeoutMs: 30_000 }).catch(() => undefined);

@@ -13,7 +13,9 @@
 //   o <id> <escaped bytes>\n    stdout      e <id> <escaped bytes>\n    stderr
 //   x <id> <rc> <trunc>\n       end: rc is the exit status (128+N: killed by signal N), trunc 1 = cut at <cap>
 // The kill path is bash builtins only (no fork), so it still works when the pids limit is reached:
-// each run exports OPENCLAW_EXEC_ID, and `k` SIGKILLs every process whose environ carries it.
+// each run's command leads a process group of its own, which `k` SIGKILLs in one call; then every
+// process still carrying the run's OPENCLAW_EXEC_ID (one that left the group) is stopped, then
+// SIGKILLed (stopped first, so no parent shell runs on between two kills).
 export const HELPER_BANNER = 'openclaw-exec-helper 1';
 
 const SCRIPT = String.raw`
@@ -21,16 +23,23 @@ LC_ALL=C
 d="@{TMPDIR:-/tmp}/.openclaw-exec.$$"
 mkdir -p -m 700 "$d" || { echo "openclaw-exec-helper: cannot create $d" >&2; exit 70; }
 killrun() {
-  local want="OPENCLAW_EXEC_ID=$1" p e pass hit
+  local want="OPENCLAW_EXEC_ID=$1" pgid= p e pass pids
+  # The run's own process group first: one kill(2) for the whole group, which the kernel makes
+  # race-free against fork, so even a fork bomb is gone at once.
+  if [ -r "$d/$1.pid" ]; then read -r pgid < "$d/$1.pid"; fi
+  if [ -n "$pgid" ]; then kill -KILL -- "-$pgid" 2>/dev/null; fi
+  # Then whatever left the group (setsid, daemons) but still carries the run's marker.
   for pass in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-    hit=
+    pids=()
     for p in /proc/[0-9]*; do
       [ -r "$p/environ" ] || continue
       while IFS= read -r -d '' e; do
-        if [ "$e" = "$want" ]; then kill -KILL "@{p#/proc/}" 2>/dev/null; hit=1; break; fi
+        if [ "$e" = "$want" ]; then pids+=("@{p#/proc/}"); break; fi
       done < "$p/environ" 2>/dev/null
     done
-    [ -n "$hit" ] || break
+    [ "@{#pids[@]}" -gt 0 ] || break
+    kill -STOP "@{pids[@]}" 2>/dev/null
+    kill -KILL "@{pids[@]}" 2>/dev/null
   done
 }
 emit() {
@@ -51,21 +60,27 @@ run() {
   local in=/dev/null
   if [ "$5" != - ]; then in="$d/$id.in"; printf '%b' "$5" > "$in"; fi
   shift 6
+  # Job control for this one launch only: the command gets a process group of its own, for 'k'.
+  set -m
   (
     for i in "$@"; do printf -v i '%b' "$i"; export "$i"; done
     export OPENCLAW_EXEC_ID=$id
     if [ "$cwd" != - ] && ! cd -- "$cwd"; then exit 126; fi
     exec /bin/sh -c "$cmd"
   ) < "$in" > "$d/$id.out" 2> "$d/$id.err" &
-  wait $!
+  local pid=$!
+  set +m
+  printf '%s\n' "$pid" > "$d/$id.pid"
+  wait "$pid"
   local rc=$? trunc=0
+  : > "$d/$id.pid" # the group is gone and its id may be reused: nothing left to kill
   emit o "$id" "$d/$id.out" "$cap"
   emit e "$id" "$d/$id.err" "$cap"
   printf 'x %s %d %d\n' "$id" "$rc" "$trunc"
 }
 clean() {
   local id files=()
-  for id in "$@"; do files+=("$d/$id.out" "$d/$id.err" "$d/$id.in"); done
+  for id in "$@"; do files+=("$d/$id.out" "$d/$id.err" "$d/$id.in" "$d/$id.pid"); done
   rm -f "@{files[@]}" &
 }
 trap 'rm -rf "$d"' EXIT
