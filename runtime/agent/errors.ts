@@ -1,6 +1,8 @@
 // A model call that failed, with what the retry layer needs: may it be retried, after how long,
 // and did any output reach the user before it failed (then it must not be silently replayed).
 
+import type { HeaderLookup } from './http.js';
+
 export class ProviderError extends Error {
   constructor(
     message: string,
@@ -18,7 +20,7 @@ export class ProviderError extends Error {
 }
 
 /** `retry-after-ms`, or `retry-after` as seconds or an HTTP date. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: HeaderLookup, now = Date.now()): number | undefined {
   const ms = headers.get('retry-after-ms');
   if (ms && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
   const value = headers.get('retry-after');
@@ -29,7 +31,7 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 }
 
 /** Turn a non-2xx response into a ProviderError naming the provider's own message. */
-export async function httpError(res: { status: number; headers: Headers; text(): Promise<string> }, label: string): Promise<ProviderError> {
+export async function httpError(res: { status: number; headers: HeaderLookup; text(): Promise<string> }, label: string): Promise<ProviderError> {
   let detail = '';
   try {
     const text = (await res.text()).slice(0, 2000);
