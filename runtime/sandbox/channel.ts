@@ -96,7 +96,7 @@ export class ExecChannel {
 
   private start(timeoutMs: number): Promise<void> {
     const argv = [...this.engine.argv, 'exec', '-i', this.container, 'bash', '-c', HELPER_SCRIPT, 'openclaw-exec-helper'];
-    const proc = spawn(argv[0]!, argv.slice(1), { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(argv[0]!, argv.slice(1), { env: cliEnv(), ...(this.engine.cwd ? { cwd: this.engine.cwd } : {}), stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(`no banner within ${timeoutMs} ms`), timeoutMs);

@@ -14,6 +14,11 @@ export interface Engine {
   hostUser: { uid: number; gid: number };
   /** How the backend was chosen, for `sandbox explain`. */
   detectedBy: string;
+  /**
+   * Where the CLI runs. conmon (podman's, before 2.1.13) drops an empty `oom` file into the working
+   * directory it inherits whenever a container is OOM-killed: not into the user's cwd, then.
+   */
+  cwd?: string;
 }
 
 export interface EngineResult {
@@ -69,7 +74,7 @@ export function runEngine(engine: Engine, args: readonly string[], opts: EngineR
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new SandboxError(`${argv.join(' ')}: aborted before start`, { argv }));
-    const child = spawn(cmd!, rest, { env: cliEnv(opts.env), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd!, rest, { env: cliEnv(opts.env), ...(engine.cwd ? { cwd: engine.cwd } : {}), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outLen = 0;

@@ -2,6 +2,8 @@
 // unless the container is hot (running, used in the last 5 minutes), lazy prune at most every 5
 // minutes, and one exec channel per container. Create/recreate of one name is serialized.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ensurePrivateDirSync } from '../../lib/fsutil.js';
 import type { Env } from '../../lib/paths.js';
 import type { Logger } from '../../lib/log.js';
 import type { OpenclawConfig } from '../config/schema.js';
@@ -80,15 +82,29 @@ export class SandboxManager {
   }
 
   engineFor(s: SandboxSettings): Promise<Engine> {
-    if (this.opts.engine) return Promise.resolve(this.opts.engine);
-    const key = s.backend ?? 'auto';
+    const key = this.opts.engine ? 'given' : (s.backend ?? 'auto');
     let p = this.engines.get(key);
     if (!p) {
-      p = detectEngine(s.backend, this.env);
+      p = (this.opts.engine ? Promise.resolve(this.opts.engine) : detectEngine(s.backend, this.env)).then((e) => this.inWorkDir(e));
       this.engines.set(key, p);
       p.catch(() => this.engines.delete(key));
     }
     return p;
+  }
+
+  /**
+   * The engine CLI runs from the state dir's sandbox/ (see Engine.cwd), else from where we are. Not
+   * when a prefix runs a rootless CLI as another user: our private dir is closed to it.
+   */
+  private inWorkDir(engine: Engine): Engine {
+    if (engine.cwd || (engine.rootless && engine.hostUser.uid !== process.getuid?.())) return engine;
+    const dir = path.dirname(this.registry.file);
+    try {
+      ensurePrivateDirSync(dir);
+      return { ...engine, cwd: dir };
+    } catch {
+      return engine;
+    }
   }
 
   async plan(s: SandboxSettings, engine: Engine, envFile = '<env-file>'): Promise<CreatePlan> {

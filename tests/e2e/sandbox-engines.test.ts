@@ -163,10 +163,15 @@ for (const name of ENGINE_NAMES) {
         assert.match(events.stdout, /^max [1-9]\d*$/m, `the limit was hit: ${events.stdout}`);
         const left = await sh(sbx, 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " " | grep -c "b()[ ]{" || true');
         assert.equal(left.stdout.trim(), '0', 'fork bomb processes left behind');
+        // podman's conmon (2.1.6 here) drops an `oom` file into the directory the engine CLI runs
+        // in: the manager runs it from the state dir, never from the caller's cwd.
+        const strayOom = path.join(process.cwd(), 'oom');
+        fs.rmSync(strayOom, { force: true }); // left by an earlier run of an older build
         const hog = await sbx.exec({ command: 'exec bash -c \'x=$(head -c 600m /dev/zero | tr "\\0" a); echo ${#x}\'', timeoutMs: 60_000 });
         assert.equal(hog.timedOut, false);
         assert.notEqual(hog.exitCode, 0);
         assert.equal(hog.signal, 'SIGKILL', `exit ${hog.exitCode} ${hog.stderr}`);
+        assert.equal(fs.existsSync(strayOom), false, `the OOM kill left ${strayOom} behind`);
         const after = await sh(sbx, 'echo alive');
         assert.equal(after.stdout, 'alive\n');
       });
